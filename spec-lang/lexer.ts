@@ -1,0 +1,83 @@
+/**
+ * Stage 1: text to tokens. Unknown characters and unterminated literals become diagnostics;
+ * lexing always reaches the end of the input.
+ */
+import { Lexer, type IToken, type TokenType } from "chevrotain";
+import type { Comment, Span } from "./ast.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import {
+  allTokens, BlockComment, UnterminatedBlockComment, UnterminatedString, UnterminatedTripleString,
+} from "./tokens.js";
+
+const lexer = new Lexer(allTokens, {
+  positionTracking: "full",
+  ensureOptimizations: false,
+  recoveryEnabled: true,
+});
+
+/** The tokens of one file, its comments, and the problems found while lexing. */
+export interface LexResult {
+  tokens: IToken[];
+  comments: Comment[];
+  diagnostics: Diagnostic[];
+}
+
+/** Splits `text` into tokens. Never throws. */
+export function lex(text: string, file: string): LexResult {
+  const result = lexer.tokenize(text);
+  const diagnostics: Diagnostic[] = [];
+  for (const error of result.errors) {
+    const char = text.slice(error.offset, error.offset + error.length);
+    const shown = char.length === 1 ? describeChar(char) : `'${char.slice(0, 20)}'`;
+    const line = error.line ?? 1;
+    const column = error.column ?? 1;
+    const span: Span = { file, line, column, offset: error.offset, end: error.offset + error.length, endLine: line, endColumn: column + error.length };
+    diagnostics.push(diagnostic("unexpected-character", span, { char: shown }));
+  }
+  for (const token of result.tokens) {
+    if (token.tokenType === UnterminatedString) diagnostics.push(diagnostic("unterminated-string", tokenSpan(token, file)));
+    if (token.tokenType === UnterminatedTripleString) diagnostics.push(diagnostic("unterminated-triple-string", openingSpan(token, file, 3)));
+  }
+  const comments: Comment[] = [];
+  for (const token of result.groups["comments"] ?? []) {
+    if (token.tokenType === UnterminatedBlockComment) diagnostics.push(diagnostic("unterminated-comment", openingSpan(token, file, 2)));
+    const kind = token.tokenType === BlockComment || token.tokenType === UnterminatedBlockComment ? "block" : "line";
+    comments.push({ kind, text: token.image, span: tokenSpan(token, file) });
+  }
+  return { tokens: result.tokens, comments, diagnostics };
+}
+
+/** The span a token covers. */
+export function tokenSpan(token: IToken, file: string): Span {
+  const end = token.endOffset === undefined || Number.isNaN(token.endOffset) ? token.startOffset : token.endOffset + 1;
+  return {
+    file,
+    line: token.startLine ?? 1,
+    column: token.startColumn ?? 1,
+    offset: token.startOffset,
+    end,
+    endLine: token.endLine ?? token.startLine ?? 1,
+    endColumn: (token.endColumn ?? token.startColumn ?? 0) + 1,
+  };
+}
+
+/** The span from the start of `from` to the end of `to`. */
+export function joinSpans(from: Span, to: Span): Span {
+  return { ...from, end: to.end, endLine: to.endLine, endColumn: to.endColumn };
+}
+
+/** True when a token of this type is one of the unterminated forms. */
+export function isUnterminated(type: TokenType): boolean {
+  return type === UnterminatedString || type === UnterminatedTripleString;
+}
+
+function openingSpan(token: IToken, file: string, length: number): Span {
+  const span = tokenSpan(token, file);
+  return { ...span, end: span.offset + length, endLine: span.line, endColumn: span.column + length };
+}
+
+function describeChar(ch: string): string {
+  const code = ch.codePointAt(0)!;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return code < 0x20 || code === 0x7f ? hex : `'${ch}' (${hex})`;
+}

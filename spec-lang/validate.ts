@@ -1,0 +1,298 @@
+/**
+ * Semantic checks that need only one file's AST: where each item may stand, what each check
+ * kind accepts, reasons for SHOULD and MAY, unique IDs, covered requirements, sane values.
+ * Checks across files (unknown components, cycles, overlapping owners) belong to the compiler.
+ */
+import {
+  itemsOfKind, MUST_LEVELS, REASON_REQUIRED_LEVELS, type Block, type CheckItem, type Item, type NameRef, type Span,
+  type SpecFile, type TextLit,
+} from "./ast.js";
+import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+
+/** The places an item can stand. */
+type Place = "system" | "component" | "check" | "delta" | "modify";
+
+/** Which items each place accepts. `add component` bodies are components. */
+const ALLOWED: Readonly<Record<Place, ReadonlySet<Item["kind"]>>> = {
+  system: new Set(["description", "root", "container", "agent", "protect", "check"]),
+  component: new Set(["description", "owns", "interface", "depends_on", "agent", "autonomy", "requirement", "decision", "check"]),
+  check: new Set(["run", "probe", "judge", "human", "timeout", "network", "expect", "samples", "votes", "covers", "advisory"]),
+  delta: new Set(["modify", "add", "remove"]),
+  modify: new Set(["requirement", "check", "decision", "depends_on", "owns", "description", "interface", "remove"]),
+};
+
+/** Items that may appear at most once in one place. */
+const SINGLE: ReadonlySet<Item["kind"]> = new Set([
+  "description", "root", "container", "interface", "agent", "autonomy", "timeout", "network", "samples", "votes", "advisory",
+]);
+
+/** Where an item that is misplaced belongs, said as a hint. */
+const HOME: Partial<Record<Item["kind"], string>> = {
+  root: "it belongs in the system block", container: "it belongs in the system block", protect: "it belongs in the system block",
+  owns: "it belongs in a component", interface: "it belongs in a component", depends_on: "it belongs in a component",
+  autonomy: "it belongs in a component", requirement: "requirements belong to components", decision: "decisions belong to components",
+  run: "put it inside a `check NAME { ... }` block", probe: "put it inside a `check NAME { ... }` block",
+  judge: "put it inside a `check NAME { ... }` block", human: "put it inside a `check NAME { ... }` block",
+  timeout: "it is a check option", network: "it is a check option", expect: "it is a check option",
+  samples: "it is a check option", votes: "it is a check option", covers: "it is a check option", advisory: "it is a check option",
+  modify: "it belongs in a delta block", add: "it belongs in a delta block",
+};
+
+const CHECK_KINDS = ["run", "probe", "judge", "human"] as const;
+type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** The check kinds each option applies to (options not listed apply to all). */
+const OPTION_KINDS: Partial<Record<Item["kind"], readonly CheckKind[]>> = {
+  timeout: ["run", "probe", "judge"], network: ["run"], expect: ["probe"], samples: ["probe"], votes: ["judge"],
+};
+
+const PROVIDERS = ["anthropic", "claude-code", "codex", "command", "scripted"] as const;
+const LATENCY_METRICS = ["p50", "p90", "p95", "p99", "max", "mean"];
+
+/**
+ * Every single-file problem in a parsed file. Blocks that hold a syntax error (offsets in
+ * `brokenAt`) are skipped: what recovery left of them would only produce echoes of that error.
+ */
+export function validateSpecFile(file: SpecFile, brokenAt: readonly number[] = []): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const block of file.blocks) {
+    if (!brokenAt.some((offset) => offset >= block.span.offset && offset <= block.span.end)) validateBlock(block, out);
+  }
+  return out;
+}
+
+function validateBlock(block: Block, out: Diagnostic[]): void {
+  const owner = `${block.kind} ${block.name.name}`;
+  validatePlacement(block.items, block.kind, owner, out);
+  validateItems(block.items, out);
+  if (block.kind === "component") validateComponent(block.name, block.items, out);
+  for (const item of block.items) {
+    if (item.kind === "modify") {
+      const modifyOwner = `modify ${item.component.name}`;
+      validatePlacement(item.items, "modify", modifyOwner, out);
+      validateItems(item.items, out);
+    } else if (item.kind === "add") {
+      validatePlacement(item.items, "component", `component ${item.component.name}`, out);
+      validateItems(item.items, out);
+      validateComponent(item.component, item.items, out);
+    }
+  }
+}
+
+function validatePlacement(items: readonly Item[], place: Place, owner: string, out: Diagnostic[]): void {
+  const firstOfKind = new Map<Item["kind"], Item>();
+  for (const item of items) {
+    if (!ALLOWED[place].has(item.kind) || (item.kind === "remove" && !removeAllowed(place, item.target))) {
+      const hint = item.kind === "remove" ? removeHint(place) : HOME[item.kind];
+      out.push(diagnostic("misplaced-item", item.span, { keyword: keywordOf(item), context: owner, hint: hint ? ` (${hint})` : "" }));
+      continue;
+    }
+    const first = firstOfKind.get(item.kind);
+    if (first && SINGLE.has(item.kind)) {
+      out.push(diagnostic("duplicate-item", item.span, { keyword: item.kind, context: owner, line: first.span.line }));
+    }
+    if (!first) firstOfKind.set(item.kind, item);
+  }
+}
+
+function removeAllowed(place: Place, target: string): boolean {
+  return place === "delta" ? target === "component" : place === "modify" && target !== "component";
+}
+
+function removeHint(place: Place): string {
+  return place === "delta" ? "a delta removes components; remove requirements and checks inside `modify NAME { ... }`"
+    : place === "modify" ? "remove components at the delta's top level" : "`remove` belongs in a delta";
+}
+
+function keywordOf(item: Item): string {
+  return item.kind === "remove" ? `remove ${item.target}` : item.kind === "add" ? "add component" : item.kind;
+}
+
+/** Checks on every item of one body, whatever the place. */
+function validateItems(items: readonly Item[], out: Diagnostic[]): void {
+  uniqueNames(itemsOfKind(items, "requirement").map((r) => r.id), "requirement", out);
+  uniqueNames(itemsOfKind(items, "decision").map((d) => d.id), "decision", out);
+  uniqueNames(itemsOfKind(items, "check").map((c) => c.name), "check", out);
+  for (const item of items) {
+    switch (item.kind) {
+      case "requirement":
+        if (REASON_REQUIRED_LEVELS.has(item.level) && !item.because) {
+          out.push(diagnostic("reason-required", item.levelSpan, { id: item.id.name, level: item.level }));
+        }
+        break;
+      case "check":
+        validateCheck(item, out);
+        break;
+      case "agent":
+        validateAgent(item.provider, item.argument, item.span, out);
+        break;
+      case "autonomy":
+        expectWord(item.value, "autonomy", ["supervised", "autonomous"], out);
+        break;
+      case "owns": case "protect":
+        for (const value of item.values) validatePath(value, item.kind, out);
+        break;
+      case "interface": case "root": case "container":
+        validatePath(item.value, item.kind, out);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function validateComponent(name: NameRef, items: readonly Item[], out: Diagnostic[]): void {
+  if (itemsOfKind(items, "owns").length === 0) out.push(diagnostic("empty-owns", name.span, { component: name.name }));
+  const requirements = itemsOfKind(items, "requirement");
+  const ids = requirements.map((r) => r.id.name);
+  const covered = new Set<string>();
+  for (const check of itemsOfKind(items, "check")) {
+    for (const id of itemsOfKind(check.items, "covers").flatMap((c) => c.names)) {
+      covered.add(id.name);
+      if (!ids.includes(id.name)) {
+        const args = { check: check.name.name, id: id.name, component: name.name, hint: didYouMean(id.name, ids) };
+        out.push(diagnostic("unknown-covered-requirement", id.span, args));
+      }
+    }
+  }
+  for (const r of requirements) {
+    if (MUST_LEVELS.has(r.level) && !covered.has(r.id.name)) {
+      out.push(diagnostic("uncovered-requirement", r.id.span, { id: r.id.name, level: r.level }));
+    }
+  }
+}
+
+function validateCheck(check: CheckItem, out: Diagnostic[]): void {
+  const owner = `check ${check.name.name}`;
+  validatePlacement(check.items, "check", owner, out);
+  let kind: CheckKind | undefined;
+  for (const item of check.items) {
+    if (!(CHECK_KINDS as readonly string[]).includes(item.kind)) continue;
+    if (kind) out.push(diagnostic("check-kind-twice", item.span, { check: check.name.name, first: kind }));
+    else kind = item.kind as CheckKind;
+  }
+  if (!kind) {
+    out.push(diagnostic("check-kind-missing", check.name.span, { check: check.name.name }));
+    return;
+  }
+  for (const item of check.items) {
+    const kinds = OPTION_KINDS[item.kind];
+    if (kinds && !kinds.includes(kind)) {
+      const hint = ` (it applies to ${kinds.join(", ")} checks)`;
+      out.push(diagnostic("option-not-for-kind", item.span, { option: item.kind, kind, hint }));
+      continue;
+    }
+    validateCheckOption(item, out);
+  }
+}
+
+function validateCheckOption(item: Item, out: Diagnostic[]): void {
+  switch (item.kind) {
+    case "timeout":
+      if (item.duration.ms <= 0) out.push(diagnostic("invalid-timeout", item.duration.span));
+      break;
+    case "network":
+      expectWord(item.value, "network", ["allow", "deny"], out);
+      break;
+    case "votes":
+      if (!Number.isInteger(item.count.value) || item.count.value < 1 || item.count.value % 2 === 0) {
+        out.push(diagnostic("invalid-count", item.count.span, { keyword: "votes", rule: "an odd whole number (a majority must exist)", value: item.count.value }));
+      }
+      break;
+    case "samples":
+      if (!Number.isInteger(item.count.value) || item.count.value < 1) {
+        out.push(diagnostic("invalid-count", item.count.span, { keyword: "samples", rule: "a whole number of at least 1", value: item.count.value }));
+      }
+      break;
+    case "expect":
+      validateExpect(item, out);
+      break;
+    default:
+      break;
+  }
+}
+
+function validateExpect(item: Extract<Item, { kind: "expect" }>, out: Diagnostic[]): void {
+  const metric = item.metric.name;
+  if (metric === "status") {
+    if (item.comparison || "ms" in item.value) {
+      out.push(diagnostic("expect-status-comparison", item.span));
+    } else if (!Number.isInteger(item.value.value) || item.value.value < 100 || item.value.value > 599) {
+      out.push(diagnostic("invalid-status", item.value.span, { value: item.value.value }));
+    }
+    return;
+  }
+  if (!LATENCY_METRICS.includes(metric)) {
+    expectWord(item.metric, "expect", ["status", ...LATENCY_METRICS], out);
+    return;
+  }
+  if (!item.comparison || !("ms" in item.value)) out.push(diagnostic("expect-needs-comparison", item.span, { metric }));
+}
+
+function validateAgent(provider: NameRef, argument: TextLit | undefined, span: Span, out: Diagnostic[]): void {
+  const name = provider.name;
+  if (!(PROVIDERS as readonly string[]).includes(name)) {
+    out.push(diagnostic("unknown-provider", provider.span, { provider: name, hint: didYouMean(name, PROVIDERS) }));
+    return;
+  }
+  if (name === "command" && !argument) {
+    out.push(diagnostic("provider-argument-required", span, { provider: name, what: "the program to run", example: "node tools/agent.js" }));
+  } else if (name === "scripted" && !argument) {
+    out.push(diagnostic("provider-argument-required", span, { provider: name, what: "the script file", example: "fixtures/agent-script.json" }));
+  } else if ((name === "claude-code" || name === "codex") && argument) {
+    out.push(diagnostic("provider-argument-unexpected", argument.span, { provider: name }));
+  }
+}
+
+function expectWord(value: NameRef, keyword: string, words: readonly string[], out: Diagnostic[]): void {
+  if (words.includes(value.name)) return;
+  const expected = words.length === 2 ? `${words[0]} or ${words[1]}` : `one of ${words.join(", ")}`;
+  out.push(diagnostic("unknown-word", value.span, { keyword, expected, word: value.name, hint: didYouMean(value.name, words) }));
+}
+
+/** Paths are relative to the root and may not leave it. */
+function validatePath(value: TextLit, keyword: string, out: Diagnostic[]): void {
+  const path = value.value;
+  if (path.trim() === "") {
+    out.push(diagnostic("empty-glob", value.span, { keyword }));
+    return;
+  }
+  const problem = path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) ? "is absolute"
+    : path.split(/[\\/]/).includes("..") ? "climbs out with '..'" : undefined;
+  if (problem) out.push(diagnostic("unsafe-path", value.span, { keyword, path, problem }));
+}
+
+function uniqueNames(names: readonly NameRef[], what: string, out: Diagnostic[]): void {
+  const first = new Map<string, NameRef>();
+  for (const name of names) {
+    const earlier = first.get(name.name);
+    if (earlier) out.push(diagnostic("duplicate-name", name.span, { what, name: name.name, where: `line ${earlier.span.line}` }));
+    else first.set(name.name, name);
+  }
+}
+
+/**
+ * Checks across the files of one spec tree that need no graph: block names are global and
+ * unique, and there is at most one system block.
+ */
+export function validateSpecTree(files: readonly SpecFile[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const first = new Map<string, Block>();
+  let system: Block | undefined;
+  for (const block of files.flatMap((f) => f.blocks)) {
+    if (block.kind === "system") {
+      if (system) out.push(diagnostic("duplicate-system", block.name.span, { where: where(system.name.span) }));
+      else system = block;
+      continue;
+    }
+    const key = `${block.kind}:${block.name.name}`;
+    const earlier = first.get(key);
+    if (earlier) out.push(diagnostic("duplicate-name", block.name.span, { what: block.kind, name: block.name.name, where: where(earlier.name.span) }));
+    else first.set(key, block);
+  }
+  return out;
+}
+
+function where(span: Span): string {
+  return `${span.file}:${span.line}:${span.column}`;
+}
