@@ -1,0 +1,5 @@
+/** `phoenix demo`: placeholder. */
+import type { CommandContext } from "./command.js";
+export async function run(_context: CommandContext): Promise<number> {
+  return 1;
+}

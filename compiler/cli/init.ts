@@ -1,0 +1,101 @@
+/**
+ * `phoenix init [DIR]`: scaffold a project the way a user starts one. Refuses to overwrite:
+ * if any file it would create exists, it writes nothing and names the files.
+ */
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { CommandContext } from "./command.js";
+import { UsageError, UserError } from "./command.js";
+import { displayPath } from "../spec-files.js";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export async function run(context: CommandContext): Promise<number> {
+  const dir = resolve(context.cwd, context.args[0] ?? ".");
+  const name = systemName(context.options["name"] as string | undefined, dir);
+  const files = scaffold(name);
+  const existing = Object.keys(files).filter((path) => existsSync(join(dir, path)));
+  if (existing.length > 0) {
+    throw new UserError(`refusing to overwrite existing files in ${displayPath(dir, context.cwd)}: ${existing.join(", ")}`);
+  }
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content, { flag: "wx" });
+  }
+  await ignorePhoenixState(dir);
+  const where = displayPath(dir, context.cwd);
+  context.stdout.write([
+    `Created phoenix project '${name}' in ${where}:`,
+    ...Object.keys(files).map((path) => `  ${path}`),
+    "  .gitignore (ignores .phoenix/)",
+    "",
+    "Next: describe your system in specs/*.phx, then run `phoenix check`.",
+    "",
+  ].join("\n"));
+  return 0;
+}
+
+function systemName(given: string | undefined, dir: string): string {
+  if (given !== undefined) {
+    if (!IDENTIFIER.test(given)) throw new UsageError(`--name '${given}' is not a valid name: use letters, digits, '_' and '-', starting with a letter or '_'`);
+    return given;
+  }
+  const fromDir = basename(dir).replace(/[^A-Za-z0-9_-]/g, "-").replace(/^[^A-Za-z_]+/, "");
+  return fromDir === "" ? "system" : fromDir;
+}
+
+/** Keeps phoenix's local state out of git, adding the line only when it is missing. */
+async function ignorePhoenixState(dir: string): Promise<void> {
+  const path = join(dir, ".gitignore");
+  const current = existsSync(path) ? await readFile(path, "utf8") : "";
+  if (current.split(/\r?\n/).some((line) => line.trim() === ".phoenix/" || line.trim() === ".phoenix")) return;
+  await appendFile(path, `${current === "" || current.endsWith("\n") ? "" : "\n"}.phoenix/\n`);
+}
+
+/** The files of a new project, by path. */
+function scaffold(name: string): Record<string, string> {
+  return {
+    "specs/system.phx": `// The desired state of ${name}: every .phx file under specs/ (deltas in specs/deltas/).
+system ${name} {
+  description "What ${name} is for, in a sentence or two: agents read this first."
+  root "system-under-construction"   // the only directory agents may change
+  container "project-container"      // dev environment, relative to root
+  agent claude-code
+  protect "test/**"                  // human-written tests: no agent may change them
+}
+
+component app {
+  description "The first component. Split the system into components as it grows."
+  owns "src/**"
+
+  requirement APP-1 MUST "The program prints a greeting when it starts."
+
+  check unit {
+    run "npm test"
+    covers APP-1
+    timeout 60s
+  }
+}
+`,
+    "system-under-construction/README.md": `# ${name}
+
+This directory holds the code that phoenix builds from \`specs/\`. Agents change files here, and
+only here; everything they write is checked before it lands.
+
+Agents read this README as context: say what the system does, how it is built and tested, and
+the conventions code here must follow.
+`,
+    "system-under-construction/project-container/Containerfile": `# The dev environment of ${name}: the image checks run in.
+FROM docker.io/library/node:20-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends git bubblewrap && rm -rf /var/lib/apt/lists/*
+WORKDIR /workspace
+`,
+    "system-under-construction/project-container/devcontainer.json": `${JSON.stringify({
+      name,
+      build: { dockerfile: "Containerfile", context: ".." },
+      workspaceFolder: "/workspace",
+      workspaceMount: "source=${localWorkspaceFolder},target=/workspace,type=bind",
+    }, null, 2)}\n`,
+  };
+}

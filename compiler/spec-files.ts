@@ -1,0 +1,88 @@
+/**
+ * Finding and reading spec files: the file-system edge of the language stages.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
+
+/** Every spec file under the given paths, with all their diagnostics. */
+export interface LoadedSpecs {
+  files: SpecFile[];
+  diagnostics: Diagnostic[];
+}
+
+/** The nearest directory at or above `start` that holds a specs/ folder, or undefined. */
+export function findProjectRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, "specs"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * The .phx files under `path` (a file or a directory, searched recursively), sorted so that
+ * output is the same on every machine. Directories named node_modules or starting with a dot are skipped.
+ */
+export async function findSpecFiles(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return [path];
+  const found: string[] = [];
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") found.push(...await findSpecFiles(child));
+    else if (entry.isFile() && entry.name.endsWith(".phx")) found.push(child);
+  }
+  return found.sort();
+}
+
+/** Reads, parses and validates every spec file under `paths`; file names in diagnostics are relative to `cwd`. */
+export async function loadSpecs(paths: readonly string[], cwd: string): Promise<LoadedSpecs> {
+  const files: SpecFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    const shown = displayPath(path, cwd);
+    let found: string[];
+    try {
+      found = await findSpecFiles(resolve(cwd, path));
+    } catch (error) {
+      diagnostics.push(diagnostic("file-unreadable", fileStart(shown), { reason: describeIoError(error) }));
+      continue;
+    }
+    if (found.length === 0) diagnostics.push(diagnostic("no-spec-files", fileStart(shown), { path: shown }));
+    for (const file of found) {
+      const name = displayPath(file, cwd);
+      try {
+        const result = checkSpecBytes(await readFile(file), name);
+        files.push(result.ast);
+        diagnostics.push(...result.diagnostics);
+      } catch (error) {
+        diagnostics.push(diagnostic("file-unreadable", fileStart(name), { reason: describeIoError(error) }));
+      }
+    }
+  }
+  diagnostics.push(...validateSpecTree(files));
+  return { files, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/** A path as shown to the user: relative to cwd when inside it, with forward slashes. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, resolve(cwd, path));
+  const shown = rel === "" ? "." : rel.startsWith("..") ? resolve(cwd, path) : rel;
+  return shown.split(sep).join("/");
+}
+
+function fileStart(file: string) {
+  return { file, line: 1, column: 1, offset: 0, end: 0, endLine: 1, endColumn: 1 };
+}
+
+function describeIoError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === "ENOENT") return "no such file or directory";
+  if (e.code === "EACCES") return "permission denied";
+  if (e.code === "EISDIR") return "is a directory";
+  return e.message ?? String(error);
+}
