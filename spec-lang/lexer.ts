@@ -2,7 +2,7 @@
  * Stage 1: text to tokens. Unknown characters and unterminated literals become diagnostics;
  * lexing always reaches the end of the input.
  */
-import { Lexer, type IToken, type TokenType } from "chevrotain";
+import { Lexer, type IToken, type TokenType } from "./chevrotain.js";
 import type { Comment, Span } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import {

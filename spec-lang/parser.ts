@@ -6,7 +6,7 @@
  * Tokens that cannot start an item are collected as a stray run and reported once; together with
  * Chevrotain's recovery this means the parser always reaches the end of the file.
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 import {
   allTokens, Comma, Duration, Identifier, Keyword, LBrace, Less, LessEqual, Name, NotBlockStart,
   NumberLiteral, RBrace, Stray, Text,

@@ -2,7 +2,7 @@
  * Every token of the .phx language, and the keyword lists that both the lexer and the
  * TextMate grammar are generated from (so editor colouring and parsing cannot drift apart).
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "./chevrotain.js";
 
 /** Words that open a top-level block. */
 export const BLOCK_KEYWORDS = ["system", "component", "delta"] as const;
