@@ -52,7 +52,8 @@ export function cookTripleString(raw: string, terminated: boolean): string {
 /** Milliseconds of a duration literal such as `30s` or `1.5m`, or undefined for an unknown unit. */
 export function durationMs(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)([A-Za-z_][A-Za-z0-9_]*)$/.exec(text);
-  const unit = match ? DURATION_UNITS[match[2]!] : undefined;
+  // own keys only: `5constructor` must not find Object.prototype.constructor
+  const unit = match && Object.hasOwn(DURATION_UNITS, match[2]!) ? DURATION_UNITS[match[2]!] : undefined;
   return match && unit !== undefined ? Number(match[1]) * unit : undefined;
 }
 
