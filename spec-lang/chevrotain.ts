@@ -11,5 +11,5 @@ import type * as ChevrotainApi from "chevrotain";
 const entry = createRequire(import.meta.url).resolve("chevrotain"); // .../chevrotain/lib/src/api.js
 const chevrotain = (await import(pathToFileURL(join(dirname(entry), "..", "chevrotain.mjs")).href)) as typeof ChevrotainApi;
 
-export const { createToken, CstParser, EOF, Lexer } = chevrotain;
+export const { createToken, CstParser, EOF, Lexer, tokenMatcher } = chevrotain;
 export type { CstNode, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";

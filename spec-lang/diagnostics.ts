@@ -35,6 +35,7 @@ export const diagnosticCatalog = {
   "unknown-keyword": { severity: "error", message: "unknown keyword '{word}' {context}{hint}" },
   "unexpected-token": { severity: "error", message: "unexpected {token} {context}: expected {expected}" },
   "unknown-level": { severity: "error", message: "'{word}' is not an RFC 2119 keyword: use MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT, SHOULD, SHOULD NOT, RECOMMENDED, MAY, MAY NOT or OPTIONAL{hint}" },
+  "nesting-too-deep": { severity: "error", message: "'{' opens a block {depth} levels deep; blocks nest at most three deep (delta, modify, check), and phoenix reads no further than {limit}" },
   "unknown-remove-target": { severity: "error", message: "cannot remove '{word}': `remove` takes component, requirement, check or depends_on" },
   // One file's meaning
   "misplaced-item": { severity: "error", message: "`{keyword}` is not allowed in {context}{hint}" },

@@ -27,8 +27,7 @@ export function lex(text: string, file: string): LexResult {
   const result = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = [];
   for (const error of result.errors) {
-    const char = text.slice(error.offset, error.offset + error.length);
-    const shown = char.length === 1 ? describeChar(char) : `'${char.slice(0, 20)}'`;
+    const shown = describeCharacters(text.slice(error.offset, error.offset + error.length));
     const line = error.line ?? 1;
     const column = error.column ?? 1;
     const span: Span = { file, line, column, offset: error.offset, end: error.offset + error.length, endLine: line, endColumn: column + error.length };
@@ -50,14 +49,18 @@ export function lex(text: string, file: string): LexResult {
 /** The span a token covers. */
 export function tokenSpan(token: IToken, file: string): Span {
   const end = token.endOffset === undefined || Number.isNaN(token.endOffset) ? token.startOffset : token.endOffset + 1;
+  const endLine = token.endLine ?? token.startLine ?? 1;
+  // Chevrotain places a token's end on its last character; when that is a line break (a literal
+  // or comment left open runs to the end of the file), the span ends at the start of the next line.
+  const endsWithBreak = /[\r\n]$/.test(token.image);
   return {
     file,
     line: token.startLine ?? 1,
     column: token.startColumn ?? 1,
     offset: token.startOffset,
     end,
-    endLine: token.endLine ?? token.startLine ?? 1,
-    endColumn: (token.endColumn ?? token.startColumn ?? 0) + 1,
+    endLine: endsWithBreak ? endLine + 1 : endLine,
+    endColumn: endsWithBreak ? 1 : (token.endColumn ?? token.startColumn ?? 0) + 1,
   };
 }
 
@@ -76,8 +79,13 @@ function openingSpan(token: IToken, file: string, length: number): Span {
   return { ...span, end: span.offset + length, endLine: span.line, endColumn: span.column + length };
 }
 
-function describeChar(ch: string): string {
-  const code = ch.codePointAt(0)!;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  return code < 0x20 || code === 0x7f ? hex : `'${ch}' (${hex})`;
+/**
+ * `'é' (U+00E9)`, `'ü$' (U+00FC U+0024)`: the code points say which character it is when the
+ * glyph is invisible or looks like ASCII. Control characters are shown by code point only.
+ */
+function describeCharacters(run: string): string {
+  const chars = [...run];
+  const codes = chars.slice(0, 8).map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  const hex = `${codes.join(" ")}${chars.length > 8 ? " …" : ""}`;
+  return /[\u0000-\u001f\u007f]/.test(run) ? hex : `'${chars.slice(0, 8).join("")}${chars.length > 8 ? "…" : ""}' (${hex})`;
 }

@@ -8,6 +8,13 @@ import { lex, tokenSpan } from "./lexer.js";
 import { specParser } from "./parser.js";
 import { AstBuilder, type UnclosedBody } from "./to-ast.js";
 import { decodeSpecBytes } from "./source.js";
+import { LBrace, RBrace } from "./tokens.js";
+
+/**
+ * Blocks nest three deep at most (delta, modify, check). The parser recurses once per level and
+ * a file of a thousand `{` exhausted its stack, so parsing stops well before that.
+ */
+const MAX_NESTING = 32;
 
 /** A file's AST and every problem found on the way to it. */
 export interface ParseResult {
@@ -18,13 +25,15 @@ export interface ParseResult {
 /** Parses the text of one .phx file. */
 export function parseSpec(text: string, file: string): ParseResult {
   const lexed = lex(text, file);
-  specParser.input = lexed.tokens;
+  const { tokens, tooDeep } = limitNesting(lexed.tokens, file);
+  specParser.input = tokens;
   const cst = specParser.specFile();
   const builder = new AstBuilder(file);
   const blocks = builder.blocks(cst);
   const ast: SpecFile = { path: file, blocks, comments: lexed.comments };
-  const parseErrors = parserDiagnostics(specParser.errors, builder.unclosed, text, file);
-  const diagnostics = [...lexed.diagnostics, ...parseErrors, ...builder.diagnostics];
+  const parseErrors = parserDiagnostics(specParser.errors, builder.unclosed, text, file)
+    .filter((d) => !isEcho(d, lexed.diagnostics, tooDeep, text));
+  const diagnostics = [...lexed.diagnostics, ...(tooDeep ? [tooDeep] : []), ...parseErrors, ...builder.diagnostics];
   if (blocks.length === 0 && diagnostics.length === 0) diagnostics.push(diagnostic("file-empty", startOfText(file)));
   return { ast, diagnostics: dedupe(diagnostics).sort(compareDiagnostics) };
 }
@@ -37,27 +46,46 @@ export function parseSpecBytes(bytes: Uint8Array, file: string): ParseResult {
 }
 
 /**
+ * True for a parser error that only repeats an earlier problem: past the place parsing stopped,
+ * or at the end of a file whose rest an unterminated `"""` or comment swallowed (its `}`s too).
+ */
+function isEcho(error: Diagnostic, lexed: readonly Diagnostic[], tooDeep: Diagnostic | undefined, text: string): boolean {
+  if (tooDeep && error.span.offset >= tooDeep.span.offset) return true;
+  const swallowed = lexed.some((d) => d.code === "unterminated-triple-string" || d.code === "unterminated-comment");
+  return swallowed && error.span.offset === text.length;
+}
+
+/** The tokens before the first `{` nested deeper than MAX_NESTING, and the diagnostic for it. */
+function limitNesting(tokens: IToken[], file: string): { tokens: IToken[]; tooDeep?: Diagnostic } {
+  let depth = 0;
+  for (const [i, token] of tokens.entries()) {
+    if (token.tokenType === LBrace && ++depth > MAX_NESTING) {
+      return { tokens: tokens.slice(0, i), tooDeep: diagnostic("nesting-too-deep", tokenSpan(token, file), { depth, limit: MAX_NESTING }) };
+    }
+    if (token.tokenType === RBrace && depth > 0) depth--;
+  }
+  return { tokens };
+}
+
+/**
  * Parser errors as diagnostics. A `'}'` that recovery had to invent is reported against the
  * block it closes: the innermost unclosed body opened before the place the brace was expected.
+ * Errors and bodies are both in file order, so one pass with a stack pairs them (a search per
+ * error made a file of many unclosed blocks take quadratic time).
  */
 function parserDiagnostics(errors: IRecognitionException[], unclosed: UnclosedBody[], text: string, file: string): Diagnostic[] {
-  const open = [...unclosed];
-  return errors.map((error) => {
-    const at = errorSpan(error.token, text, file);
+  const bodies = [...unclosed].sort((a, b) => a.open.offset - b.open.offset);
+  const opened: UnclosedBody[] = [];
+  let next = 0;
+  const located = errors.map((error) => ({ error, at: errorSpan(error.token, text, file) }));
+  return located.sort((a, b) => a.at.offset - b.at.offset).map(({ error, at }) => {
     if (error.message.startsWith("expected '}'")) {
-      const owner = innermostOpenedBefore(open, at.offset);
+      while (next < bodies.length && bodies[next]!.open.offset < at.offset) opened.push(bodies[next++]!);
+      const owner = opened.pop();
       if (owner) return diagnostic("missing-brace", at, { block: owner.owner, line: owner.open.line });
     }
     return diagnostic("syntax-error", at, { message: error.message });
   });
-}
-
-function innermostOpenedBefore(open: UnclosedBody[], offset: number): UnclosedBody | undefined {
-  let best = -1;
-  open.forEach((body, i) => {
-    if (body.open.offset < offset && (best < 0 || body.open.offset > open[best]!.open.offset)) best = i;
-  });
-  return best < 0 ? undefined : open.splice(best, 1)[0];
 }
 
 /** Where an error points: its token, or the end of the text for errors at end of file. */

@@ -6,7 +6,7 @@
  * Tokens that cannot start an item are collected as a stray run and reported once; together with
  * Chevrotain's recovery this means the parser always reaches the end of the file.
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
+import { CstParser, EOF, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 import {
   allTokens, Comma, Duration, Identifier, Keyword, LBrace, Less, LessEqual, Name, NotBlockStart,
   NumberLiteral, RBrace, Stray, Text,
@@ -277,6 +277,32 @@ export class SpecParser extends CstParser {
     ]);
     this.OPTION(() => this.CONSUME(Text, { LABEL: "value" }));
   });
+
+  /**
+   * After an error, Chevrotain skips to a token that may follow one of the rules being parsed and
+   * resumes in that rule. It tries the outermost rule first, and the top level accepts almost any
+   * token (to report it as stray), so one error inside a block used to end the block: its other
+   * errors went unreported and its `}` showed up as junk at the top level. Trying the innermost
+   * rule first resumes at the next item of the same block.
+   */
+  protected findReSyncTokenType(): TokenType {
+    const internals = this as unknown as RecoveryInternals;
+    const follows = internals.buildFullFollowKeyStack().reverse().flatMap((key) => internals.getFollowSetFromFollowKey(key));
+    // Terminates: the outermost follow set holds EOF, and LA past the end is EOF.
+    for (let k = 1; ; k++) {
+      const next = this.LA(k);
+      const found = follows.find((type) => tokenMatcher(next, type));
+      if (found) return found;
+    }
+  }
+}
+
+/** The parts of Chevrotain's (untyped) recovery machinery that `findReSyncTokenType` reads. */
+interface RecoveryInternals {
+  /** One key per rule being parsed, outermost first. */
+  buildFullFollowKeyStack(): unknown[];
+  /** The tokens that may follow the rule a key names, within the rule that called it. */
+  getFollowSetFromFollowKey(key: unknown): TokenType[];
 }
 
 /** The one parser instance; Chevrotain parsers are reused by resetting their input. */

@@ -50,31 +50,49 @@ const PROVIDERS = ["anthropic", "claude-code", "codex", "command", "scripted"] a
 const LATENCY_METRICS = ["p50", "p90", "p95", "p99", "max", "mean"];
 
 /**
- * Every single-file problem in a parsed file. Blocks that hold a syntax error (offsets in
- * `brokenAt`) are skipped: what recovery left of them would only produce echoes of that error.
+ * Every single-file problem in a parsed file. A block that holds a syntax error (an offset in
+ * `brokenAt`) gets only the checks that look at one item at a time: its structure is what
+ * recovery left of it, and checking that would only echo the error (a misspelled `owns` is not
+ * also an empty `owns`), while a SHOULD without a reason next to it is a problem of its own.
  */
 export function validateSpecFile(file: SpecFile, brokenAt: readonly number[] = []): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const block of file.blocks) {
-    if (!brokenAt.some((offset) => offset >= block.span.offset && offset <= block.span.end)) validateBlock(block, out);
-  }
+  const broken = [...brokenAt].sort((a, b) => a - b);
+  for (const block of file.blocks) validateBlock(block, !holdsOffset(block.span, broken), out);
   return out;
 }
 
-function validateBlock(block: Block, out: Diagnostic[]): void {
+/**
+ * True when one of the sorted `offsets` lies inside `span`, after its first token: an error at a
+ * block's first token or just past its end (a `'}'` expected there) belongs to the block before
+ * it. Binary search, because a file may hold thousands of blocks and errors.
+ */
+function holdsOffset(span: Span, offsets: readonly number[]): boolean {
+  let low = 0;
+  let high = offsets.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (offsets[mid]! <= span.offset) low = mid + 1;
+    else high = mid;
+  }
+  return low < offsets.length && offsets[low]! < span.end;
+}
+
+/** `whole` is false for a block with a syntax error: then only item-local checks run. */
+function validateBlock(block: Block, whole: boolean, out: Diagnostic[]): void {
   const owner = `${block.kind} ${block.name.name}`;
-  validatePlacement(block.items, block.kind, owner, out);
-  validateItems(block.items, out);
-  if (block.kind === "component") validateComponent(block.name, block.items, out);
+  if (whole) validatePlacement(block.items, block.kind, owner, out);
+  validateItems(block.items, whole, out);
+  if (block.kind === "component" && whole) validateComponent(block.name, block.items, out);
   for (const item of block.items) {
     if (item.kind === "modify") {
       const modifyOwner = `modify ${item.component.name}`;
-      validatePlacement(item.items, "modify", modifyOwner, out);
-      validateItems(item.items, out);
+      if (whole) validatePlacement(item.items, "modify", modifyOwner, out);
+      validateItems(item.items, whole, out);
     } else if (item.kind === "add") {
-      validatePlacement(item.items, "component", `component ${item.component.name}`, out);
-      validateItems(item.items, out);
-      validateComponent(item.component, item.items, out);
+      if (whole) validatePlacement(item.items, "component", `component ${item.component.name}`, out);
+      validateItems(item.items, whole, out);
+      if (whole) validateComponent(item.component, item.items, out);
     }
   }
 }
@@ -109,7 +127,7 @@ function keywordOf(item: Item): string {
 }
 
 /** Checks on every item of one body, whatever the place. */
-function validateItems(items: readonly Item[], out: Diagnostic[]): void {
+function validateItems(items: readonly Item[], whole: boolean, out: Diagnostic[]): void {
   uniqueNames(itemsOfKind(items, "requirement").map((r) => r.id), "requirement", out);
   uniqueNames(itemsOfKind(items, "decision").map((d) => d.id), "decision", out);
   uniqueNames(itemsOfKind(items, "check").map((c) => c.name), "check", out);
@@ -121,7 +139,7 @@ function validateItems(items: readonly Item[], out: Diagnostic[]): void {
         }
         break;
       case "check":
-        validateCheck(item, out);
+        validateCheck(item, whole, out);
         break;
       case "agent":
         validateAgent(item.provider, item.argument, item.span, out);
@@ -162,9 +180,9 @@ function validateComponent(name: NameRef, items: readonly Item[], out: Diagnosti
   }
 }
 
-function validateCheck(check: CheckItem, out: Diagnostic[]): void {
+function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): void {
   const owner = `check ${check.name.name}`;
-  validatePlacement(check.items, "check", owner, out);
+  if (whole) validatePlacement(check.items, "check", owner, out);
   let kind: CheckKind | undefined;
   for (const item of check.items) {
     if (!(CHECK_KINDS as readonly string[]).includes(item.kind)) continue;
@@ -172,7 +190,7 @@ function validateCheck(check: CheckItem, out: Diagnostic[]): void {
     else kind = item.kind as CheckKind;
   }
   if (!kind) {
-    out.push(diagnostic("check-kind-missing", check.name.span, { check: check.name.name }));
+    if (whole) out.push(diagnostic("check-kind-missing", check.name.span, { check: check.name.name }));
     return;
   }
   for (const item of check.items) {
