@@ -4,6 +4,7 @@ export * from "./diagnostics.js";
 export { parseSpec, parseSpecBytes, type ParseResult } from "./parse.js";
 export { validateSpecFile, validateSpecTree } from "./validate.js";
 export { MAX_SPEC_FILE_BYTES } from "./source.js";
+export { formatSpecFile, sameSpecContent } from "./format.js";
 
 import { parseSpecBytes, type ParseResult } from "./parse.js";
 import { validateSpecFile } from "./validate.js";
