@@ -176,6 +176,13 @@ describe("parseSpec: problems", () => {
     ]);
   });
 
+  it("reports every block left open at the end of the file, the outer ones at their '{'", () => {
+    expect(problems('component audit {\n  owns "x"\n  check unit { run "x"\n')).toEqual([
+      "1:17 missing-brace: missing '}' to close component audit (opened at line 1)",
+      "4:1 missing-brace: missing '}' to close check unit (opened at line 3)",
+    ]);
+  });
+
   it("reports a check's missing '}' where the next block starts, and parses that block", () => {
     const text = 'component a {\n  owns "x"\n  check unit {\n    run "x"\n}\ncomponent b { owns "y" }\n';
     const { ast, diagnostics } = parseSpec(text, "t.phx");

@@ -71,21 +71,29 @@ function limitNesting(tokens: IToken[], file: string): { tokens: IToken[]; tooDe
  * Parser errors as diagnostics. A `'}'` that recovery had to invent is reported against the
  * block it closes: the innermost unclosed body opened before the place the brace was expected.
  * Errors and bodies are both in file order, so one pass with a stack pairs them (a search per
- * error made a file of many unclosed blocks take quadratic time).
+ * error made a file of many unclosed blocks take quadratic time). At the end of the file
+ * Chevrotain reports only the innermost missing `'}'`; every other body still open there is
+ * reported at its own `{`, so that a user adding one brace is not surprised by the next error.
  */
 function parserDiagnostics(errors: IRecognitionException[], unclosed: UnclosedBody[], text: string, file: string): Diagnostic[] {
   const bodies = [...unclosed].sort((a, b) => a.open.offset - b.open.offset);
   const opened: UnclosedBody[] = [];
   let next = 0;
+  let missingAtEnd = false;
   const located = errors.map((error) => ({ error, at: errorSpan(error.token, text, file) }));
-  return located.sort((a, b) => a.at.offset - b.at.offset).map(({ error, at }) => {
+  const out = located.sort((a, b) => a.at.offset - b.at.offset).map(({ error, at }) => {
     if (error.message.startsWith("expected '}'")) {
       while (next < bodies.length && bodies[next]!.open.offset < at.offset) opened.push(bodies[next++]!);
       const owner = opened.pop();
-      if (owner) return diagnostic("missing-brace", at, { block: owner.owner, line: owner.open.line });
+      if (owner) {
+        missingAtEnd ||= at.offset === text.length;
+        return diagnostic("missing-brace", at, { block: owner.owner, line: owner.open.line });
+      }
     }
     return diagnostic("syntax-error", at, { message: error.message });
   });
+  const stillOpen = missingAtEnd ? opened : [];
+  return [...out, ...stillOpen.map((body) => diagnostic("missing-brace", body.open, { block: body.owner, line: body.open.line }))];
 }
 
 /** Where an error points: its token, or the end of the text for errors at end of file. */

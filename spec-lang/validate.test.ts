@@ -228,7 +228,7 @@ describe("agents", () => {
 
 describe("files with syntax errors", () => {
   it("still reports item-level problems in a block that holds a syntax error", () => {
-    // The example from `phoenix demo`: a misspelled owns, a SHOULD without a reason, no closing brace.
+    // The example from `phoenix demo`: a misspelled owns, a SHOULD without a reason, no closing braces (the component's is reported at its `{`).
     const text = [
       "component audit {",
       '  ownz "src/audit/**"',
@@ -237,7 +237,7 @@ describe("files with syntax errors", () => {
       '  check unit { run "npx vitest run test/audit" covers AUD-1',
       "",
     ].join("\n");
-    expect(codes(text)).toEqual(["unknown-keyword", "reason-required", "missing-brace"]);
+    expect(codes(text)).toEqual(["missing-brace", "unknown-keyword", "reason-required", "missing-brace"]);
   });
 
   it("does not echo a syntax error as problems with the block's structure", () => {
