@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
+import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
 
 /** Every spec file under the given paths, with all their diagnostics. */
 export interface LoadedSpecs {
@@ -75,14 +75,16 @@ export function displayPath(path: string, cwd: string): string {
   return shown.split(sep).join("/");
 }
 
-function fileStart(file: string) {
+/** The span of a whole-file problem: line 1, column 1. */
+export function fileStart(file: string): Span {
   return { file, line: 1, column: 1, offset: 0, end: 0, endLine: 1, endColumn: 1 };
 }
 
-function describeIoError(error: unknown): string {
+/** A file-system error in a user's words, without the syscall and path Node adds. */
+export function describeIoError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   if (e.code === "ENOENT") return "no such file or directory";
-  if (e.code === "EACCES") return "permission denied";
+  if (e.code === "EACCES" || e.code === "EPERM") return "permission denied";
   if (e.code === "EISDIR") return "is a directory";
   return e.message ?? String(error);
 }

@@ -107,7 +107,15 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
+  // `require`, `desc`, `depends`: a cut-short word is a typo too, when only one keyword starts so
+  best ??= uniquePrefixMatch(word.toLowerCase(), candidates);
   return best === undefined ? "" : ` (did you mean '${best}'?)`;
+}
+
+function uniquePrefixMatch(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length < 3) return undefined;
+  const matches = candidates.filter((c) => c.toLowerCase().startsWith(word));
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 function editDistance(a: string, b: string): number {

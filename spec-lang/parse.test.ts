@@ -209,6 +209,13 @@ describe("parseSpec: problems", () => {
     ]);
   });
 
+  it("suggests the keyword a cut-short word begins, and nothing for a word too far from any", () => {
+    expect(problems('component a {\n  require A-1 MUST "t"\n}')).toEqual([
+      "2:3 unknown-keyword: unknown keyword 'require' in component a (did you mean 'requirement'?)",
+    ]);
+    expect(problems('component a {\n  zebra "t"\n}')).toEqual(["2:3 unknown-keyword: unknown keyword 'zebra' in component a"]);
+  });
+
   it("reports a misspelled keyword inside a check, not at the top level", () => {
     expect(problems('component a { owns "x"\n  check c {\n    rn "make"\n    timeout 1s\n  }\n}')).toEqual([
       "3:5 unknown-keyword: unknown keyword 'rn' in check c (did you mean 'run'?)",

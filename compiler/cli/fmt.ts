@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { CommandContext } from "./command.js";
 import { defaultSpecsDir } from "./check.js";
 import { plural } from "./report.js";
-import { displayPath, findSpecFiles } from "../spec-files.js";
+import { describeIoError, displayPath, fileStart, findSpecFiles } from "../spec-files.js";
 import {
   diagnostic, formatDiagnostic, formatSpecFile, parseSpec, parseSpecBytes, sameSpecContent, type Diagnostic,
 } from "../../spec-lang/index.js";
@@ -64,7 +64,7 @@ async function specFilesOrReport(path: string, context: CommandContext, tally: T
     if (found.length === 0) report(context, tally, diagnostic("no-spec-files", fileStart(shown), { path: shown }));
     return found;
   } catch (error) {
-    report(context, tally, diagnostic("file-unreadable", fileStart(shown), { reason: ioReason(error) }));
+    report(context, tally, diagnostic("file-unreadable", fileStart(shown), { reason: describeIoError(error) }));
     return [];
   }
 }
@@ -75,7 +75,7 @@ async function formatFile(file: string, check: boolean, context: CommandContext,
   try {
     plan = planFormat(await readFile(file), name);
   } catch (error) {
-    return report(context, tally, diagnostic("file-unreadable", fileStart(name), { reason: ioReason(error) }));
+    return report(context, tally, diagnostic("file-unreadable", fileStart(name), { reason: describeIoError(error) }));
   }
   if (plan.kind === "broken") {
     for (const d of plan.diagnostics) context.stdout.write(`${formatDiagnostic(d)}\n`);
@@ -96,7 +96,7 @@ async function applyFormat(file: string, name: string, text: string, check: bool
     context.stdout.write(`${name}\n`);
     tally.changed++;
   } catch (error) {
-    context.stderr.write(`phoenix: cannot write ${name}: ${ioReason(error)}\n`);
+    context.stderr.write(`phoenix: cannot write ${name}: ${describeIoError(error)}\n`);
     tally.failed++;
   }
 }
@@ -124,16 +124,4 @@ function closingLine(tally: Tally, check: boolean): string {
   const changed = check ? `${plural(tally.changed, "file")} would be reformatted` : `reformatted ${plural(tally.changed, "file")}`;
   const failed = tally.failed > 0 ? `, ${tally.failed} not formatted (see above)` : "";
   return `${changed}, ${tally.unchanged} already formatted${failed}`;
-}
-
-function fileStart(file: string) {
-  return { file, line: 1, column: 1, offset: 0, end: 0, endLine: 1, endColumn: 1 };
-}
-
-function ioReason(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === "ENOENT") return "no such file or directory";
-  if (e.code === "EACCES" || e.code === "EPERM") return "permission denied";
-  if (e.code === "EISDIR") return "is a directory";
-  return e.message ?? String(error);
 }
