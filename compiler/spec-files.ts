@@ -3,7 +3,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
 
 /** Every spec file under the given paths, with all their diagnostics. */
@@ -25,7 +25,7 @@ export function findProjectRoot(start: string): string | undefined {
 
 /**
  * The .phx files under `path` (a file or a directory, searched recursively), sorted so that
- * output is the same on every machine. Directories named node_modules or starting with a dot are skipped.
+ * output is the same on every machine.
  */
 export async function findSpecFiles(path: string): Promise<string[]> {
   const info = await stat(path);
@@ -33,10 +33,18 @@ export async function findSpecFiles(path: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(path, { withFileTypes: true })) {
     const child = join(path, entry.name);
-    if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") found.push(...await findSpecFiles(child));
+    if (entry.isDirectory() && !skippedDirectory(child, entry.name)) found.push(...await findSpecFiles(child));
     else if (entry.isFile() && entry.name.endsWith(".phx")) found.push(child);
   }
   return found.sort();
+}
+
+/**
+ * Hidden directories, node_modules, and specs/deltas/applied/: deltas already folded into the
+ * base specs are kept there as history and are no longer part of the desired state.
+ */
+function skippedDirectory(path: string, name: string): boolean {
+  return name.startsWith(".") || name === "node_modules" || (name === "applied" && basename(dirname(path)) === "deltas");
 }
 
 /** Reads, parses and validates every spec file under `paths`; file names in diagnostics are relative to `cwd`. */

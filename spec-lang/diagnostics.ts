@@ -60,6 +60,22 @@ export const diagnosticCatalog = {
   "invalid-timeout": { severity: "error", message: "timeout must be longer than zero" },
   "unknown-covered-requirement": { severity: "error", message: "check '{check}' covers '{id}', but component '{component}' has no requirement {id}{hint}" },
   "uncovered-requirement": { severity: "warning", message: "requirement {id} ({level}) is not covered by any check: add it to a check's `covers`" },
+  // The whole tree (compiler/)
+  "missing-system": { severity: "error", message: "no `system` block under {path}: a spec tree has exactly one (`phoenix init` writes specs/system.phx)" },
+  "unknown-component": { severity: "error", message: "component '{component}' depends on '{name}', which is not defined{hint}" },
+  "dependency-cycle": { severity: "error", message: "components depend on each other in a cycle: {path}" },
+  "overlapping-owners": { severity: "error", message: "component '{component}' owns '{glob}', which overlaps '{otherGlob}' of component '{other}' ({where}): every file has exactly one owner" },
+  "shared-file": { severity: "error", message: "file '{path}' is owned by component '{component}' ('{glob}') and by component '{other}' ('{otherGlob}'): every file has exactly one owner" },
+  "root-missing": { severity: "error", message: "the root '{root}' does not exist: create it with a README.md and {container}/ (the system's dev environment)" },
+  "root-readme-missing": { severity: "error", message: "the root '{root}' has no README.md: agents read it first, so describe the system there" },
+  "root-container-missing": { severity: "error", message: "the root '{root}' has no {container}/: add the system's dev environment there (a Containerfile or devcontainer.json)" },
+  // Deltas
+  "delta-unknown-target": { severity: "error", message: "delta '{delta}' names {what} '{name}', which does not exist{hint}" },
+  "delta-component-exists": { severity: "error", message: "delta '{delta}' adds component '{component}', which already exists: change it with `modify {component} { ... }`" },
+  "delta-base-mismatch": { severity: "error", message: "delta '{delta}' was written against {component} at {base}, but its spec now hashes to {actual}: review the delta against the current spec, then update `base`" },
+  "invalid-base": { severity: "error", message: "`base` takes \"sha256:\" and at least 8 hex digits of a spec hash, not '{base}' (the current hash is {actual})" },
+  "remove-component-in-modify": { severity: "error", message: "`remove component {component}` belongs directly in the delta, not inside `modify`" },
+  "delta-conflict": { severity: "error", message: "delta '{delta}' and delta '{other}' ({where}) both change {what}: {hash} here, {otherHash} there; apply one first or merge them" },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A diagnostic code from the catalog. */

@@ -34,7 +34,7 @@ describe("parseSpec: every construct", () => {
     const { ast, diagnostics } = parseSpec(everyConstruct, "every.phx");
     expect(diagnostics).toEqual([]);
     expect(ast.blocks.map((b) => `${b.kind} ${b.name.name}`)).toEqual([
-      "system signin", "component store", "component crypto", "delta blue-button",
+      "system signin", "component store", "component crypto", "component legacy", "delta blue-button",
     ]);
     expect(ast.comments.map((c) => c.kind)).toEqual(["block", "line"]);
   });
@@ -125,7 +125,7 @@ describe("parseSpec: every construct", () => {
     if (delta.kind !== "delta") return;
     expect(delta.summary.value).toBe("The sign-in button MUST change to blue");
     const [modify, add, remove] = delta.items as [Item, Item, Item];
-    expect(modify).toMatchObject({ kind: "modify", component: { name: "store" }, base: { value: "sha256:3f1c0000" } });
+    expect(modify).toMatchObject({ kind: "modify", component: { name: "store" }, base: { value: "sha256:3d1c4893" } });
     if (modify.kind !== "modify") return;
     expect(modify.items.map((i) => (i.kind === "remove" ? `remove ${i.target} ${i.name.name}` : i.kind))).toEqual([
       "requirement", "remove requirement STORE-9", "remove check readable", "remove depends_on crypto",

@@ -198,7 +198,7 @@ describe("checks", () => {
 
   it("wants network allow or deny, and autonomy supervised or autonomous", () => {
     expect(problems(component('  autonomy auto\n  check t { run "x" network alow }'))).toEqual([
-      "3:12 error unknown-word: `autonomy` takes supervised or autonomous, not 'auto'",
+      "3:12 error unknown-word: `autonomy` takes supervised or autonomous, not 'auto' (did you mean 'autonomous'?)",
       "4:29 error unknown-word: `network` takes allow or deny, not 'alow' (did you mean 'allow'?)",
     ]);
   });
@@ -207,7 +207,7 @@ describe("checks", () => {
 describe("agents", () => {
   it("reports an unknown provider with a suggestion", () => {
     expect(problems('system s { agent claude }')).toEqual([
-      "1:18 error unknown-provider: unknown agent provider 'claude': use anthropic, claude-code, codex, command or scripted",
+      "1:18 error unknown-provider: unknown agent provider 'claude': use anthropic, claude-code, codex, command or scripted (did you mean 'claude-code'?)",
     ]);
     expect(problems('system s { agent codx }')).toEqual([
       "1:18 error unknown-provider: unknown agent provider 'codx': use anthropic, claude-code, codex, command or scripted (did you mean 'codex'?)",

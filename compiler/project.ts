@@ -1,0 +1,71 @@
+/**
+ * A phoenix project as the compiler sees it: the specs read and resolved, the deltas folded in,
+ * the whole-tree checks run, and the root looked at. This is the IO edge in front of the pure
+ * stages (resolve.ts, deltas.ts, graph.ts).
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { compareDiagnostics, diagnostic, hasErrors, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
+import { applyDeltas } from "./deltas.js";
+import { graphProblems } from "./graph.js";
+import type { Ir } from "./ir.js";
+import { resolveSpecTree } from "./resolve.js";
+import { displayPath, loadSpecs } from "./spec-files.js";
+
+export interface Project {
+  /** The directory holding specs/. */
+  dir: string;
+  files: SpecFile[];
+  /** The base specs without deltas; absent when the tree has no system block. */
+  base?: Ir;
+  /** Base + deltas: what `phoenix build` makes real. Absent when there is no base. */
+  desired?: Ir;
+  /** The deltas folded into each component. */
+  changedBy: Map<string, string[]>;
+  diagnostics: Diagnostic[];
+}
+
+/** True when the project has no errors, so its desired state can be trusted. */
+export function isSound(project: Project): project is Project & { base: Ir; desired: Ir } {
+  return project.base !== undefined && project.desired !== undefined && !hasErrors(project.diagnostics);
+}
+
+/** Reads the whole project at `dir`; file names in diagnostics are relative to `cwd`. */
+export async function loadProject(dir: string, cwd: string): Promise<Project> {
+  const specsDir = join(dir, "specs");
+  const loaded = await loadSpecs([specsDir], cwd);
+  const compiled = compileTree(loaded.files, displayPath(specsDir, cwd));
+  const rootProblems = compiled.base ? inspectRoot(dir, compiled.base) : [];
+  const diagnostics = [...loaded.diagnostics, ...compiled.diagnostics, ...rootProblems].sort(compareDiagnostics);
+  return { dir, files: loaded.files, ...compiled, diagnostics };
+}
+
+/** The pure part: resolve, fold deltas, check the graph. */
+export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<Project, "dir" | "files"> {
+  const resolved = resolveSpecTree(files, specsDir);
+  if (!resolved.base) return { changedBy: new Map(), diagnostics: resolved.diagnostics };
+  const folded = applyDeltas(resolved.base, resolved.deltas);
+  const diagnostics = [...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired)];
+  return { base: resolved.base, desired: folded.desired, changedBy: folded.changedBy, diagnostics };
+}
+
+/** The root must exist and hold README.md and the project-container. */
+function inspectRoot(dir: string, ir: Ir): Diagnostic[] {
+  const { root, container } = ir.system;
+  const at = ir.system.at;
+  const args = { root, container };
+  const rootDir = join(dir, root);
+  if (!isDirectory(rootDir)) return [diagnostic("root-missing", at, args)];
+  const out: Diagnostic[] = [];
+  if (!existsSync(join(rootDir, "README.md"))) out.push(diagnostic("root-readme-missing", at, args));
+  if (!isDirectory(join(rootDir, container))) out.push(diagnostic("root-container-missing", at, args));
+  return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
