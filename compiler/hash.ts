@@ -53,10 +53,10 @@ export function specHash(component: Component): Hash {
 export interface BuildInputs {
   specHash: Hash;
   /** The interface hash of each dependency, by name. */
-  dependencyInterfaces: Readonly<Record<string, Hash | null>>;
+  dependencyInterfaces: Readonly<Record<string, string | null>>;
   agent: Agent | null;
   promptVersion: string;
-  containerHash: Hash | null;
+  containerHash: string | null;
 }
 
 export function inputHash(inputs: BuildInputs): Hash {

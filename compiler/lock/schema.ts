@@ -1,0 +1,92 @@
+/**
+ * The shape of `phoenix.lock`: the current state, i.e. what each component was last built from
+ * and what that build produced and proved. Committed to git; JSON with sorted keys.
+ */
+import { z } from "zod";
+import { agentSchema } from "../ir.js";
+
+/** The lock format this phoenix reads and writes. */
+export const LOCK_VERSION = 1;
+
+const hash = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256: and 64 hex digits");
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A requirement, check or decision as it was when the component was built (see hash.ts specContent). */
+const requirementSnapshot = z.object({ id: z.string(), level: z.string(), text: z.string(), because: z.string().optional() });
+const checkSnapshot = z.object({
+  name: z.string(),
+  kind: z.enum(["run", "probe", "judge", "human"]),
+  subject: z.string(),
+  timeoutMs: z.number().optional(),
+  network: z.enum(["allow", "deny"]).optional(),
+  expect: z.array(z.object({ metric: z.string(), comparison: z.enum(["<", "<="]).optional(), value: z.number() })),
+  samples: z.number().optional(),
+  votes: z.number().optional(),
+  covers: z.array(z.string()),
+  advisory: z.boolean(),
+});
+const decisionSnapshot = z.object({ id: z.string(), question: z.string(), answer: z.string() });
+
+/** The spec a component was built from: exactly `specContent` of hash.ts. */
+export const specSnapshotSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  owns: z.array(z.string()),
+  interface: z.string().optional(),
+  dependsOn: z.array(z.string()),
+  requirements: z.array(requirementSnapshot),
+  checks: z.array(checkSnapshot),
+  decisions: z.array(decisionSnapshot),
+});
+export type SpecSnapshot = z.infer<typeof specSnapshotSchema>;
+
+export const verdictSchema = z.object({
+  verdict: z.enum(["pass", "fail", "error"]),
+  /** A few lines a person can read: the failing test, the compiler error, the judge's reason. */
+  evidence: z.string(),
+  at: isoTime,
+  durationMs: z.number().min(0).optional(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const approvalSchema = z.object({
+  by: z.string(),
+  at: isoTime,
+  /** The outputs approved; a later change to them voids the approval. */
+  outputHash: hash,
+  note: z.string().optional(),
+});
+export type Approval = z.infer<typeof approvalSchema>;
+
+export const componentStateSchema = z.object({
+  specHash: hash,
+  inputHash: hash,
+  spec: specSnapshotSchema,
+  agent: agentSchema.nullable(),
+  promptVersion: z.string(),
+  /** The interface hash of each dependency when this component was built. */
+  dependencyInterfaces: z.record(z.string(), hash.nullable()),
+  containerHash: hash.nullable(),
+  /** Owned files the build produced, relative to the root, with their sha256. */
+  outputs: z.record(z.string(), hash),
+  /** Hash of `outputs` (canonical JSON): what approvals bind to. */
+  outputHash: hash,
+  /** The component's public surface; null when it declares no interface file. */
+  interfaceHash: hash.nullable(),
+  checks: z.record(z.string(), verdictSchema),
+  approvals: z.array(approvalSchema),
+  /** Last observed values of probe checks, by check name then metric (`status`, `p95`, ...). */
+  probes: z.record(z.string(), z.record(z.string(), z.number())),
+  builtAt: isoTime,
+});
+export type ComponentState = z.infer<typeof componentStateSchema>;
+
+export const lockSchema = z.object({
+  version: z.literal(LOCK_VERSION),
+  /** Fixed when the lock is first created; a lock from another project has another lineage. */
+  lineage: z.uuid(),
+  /** Goes up by one each time the content changes, never otherwise. */
+  serial: z.number().int().min(0),
+  components: z.record(z.string(), componentStateSchema),
+});
+export type Lock = z.infer<typeof lockSchema>;

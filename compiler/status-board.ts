@@ -1,0 +1,65 @@
+/**
+ * `phoenix status`: the andon board. One line per component with its state and last build, the
+ * states that need someone first in the eye line (listed in the order of the build). Pure.
+ */
+import type { Ir } from "./ir.js";
+import type { Lock } from "./lock/schema.js";
+import type { ComponentPlan, Plan } from "./plan.js";
+
+/**
+ * green: built, checks pass, nothing differs. stale: the specs (or inputs) moved on.
+ * drifted: owned files changed outside phoenix. failed: a blocking check's last verdict is not a
+ * pass. awaiting-approval: a supervised component whose current outputs no human has approved.
+ * removed: in phoenix.lock, no longer in the specs.
+ */
+export type ComponentStatus = "green" | "stale" | "drifted" | "failed" | "awaiting-approval" | "removed";
+
+export interface StatusRow {
+  name: string;
+  status: ComponentStatus;
+  /** ISO time of the last recorded build, or null. */
+  lastBuild: string | null;
+  /** Why, in a few words. */
+  note: string;
+}
+
+export function statusRows(plan: Plan, desired: Ir, lock: Lock): StatusRow[] {
+  const supervised = new Set(desired.components.filter((c) => c.autonomy === "supervised").map((c) => c.name));
+  return plan.components.map((c) => {
+    const built = lock.components[c.name];
+    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built) };
+  });
+}
+
+function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined): { status: ComponentStatus; note: string } {
+  if (c.action === "remove") return { status: "removed", note: "no longer in the specs" };
+  if (c.drift.length > 0) return { status: "drifted", note: `${c.drift.length} file${c.drift.length === 1 ? "" : "s"} changed outside phoenix` };
+  const failing = c.reasons.find((r) => r.code === "check-failing");
+  if (failing) return { status: "failed", note: failing.detail };
+  if (c.reasons.length > 0) return { status: "stale", note: c.reasons.map((r) => r.code).join(", ") };
+  const approved = built?.approvals.some((a) => a.outputHash === built.outputHash) ?? false;
+  if (supervised && !approved) return { status: "awaiting-approval", note: `phoenix approve ${c.name}` };
+  return { status: "green", note: "" };
+}
+
+export function formatStatus(rows: readonly StatusRow[], system: string, lockSerial: number | undefined): string {
+  const serial = lockSerial === undefined ? "no phoenix.lock yet" : `phoenix.lock serial ${lockSerial}`;
+  const table = [["COMPONENT", "STATE", "LAST BUILD", ""], ...rows.map((r) => [r.name, r.status, r.lastBuild ? shortTime(r.lastBuild) : "never", r.note])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const lines = table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd());
+  const counts = countBy(rows.map((r) => r.status));
+  const tally = Object.entries(counts).map(([status, n]) => `${n} ${status}`).join(", ");
+  return `${system}: ${rows.length} component${rows.length === 1 ? "" : "s"}, ${serial}\n\n${lines.join("\n")}\n\n${tally || "nothing to show"}\n`;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** `2026-11-24 10:02 UTC`: minutes are enough on a board. */
+function shortTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
