@@ -2,13 +2,13 @@
  * `phoenix fmt [PATH...] [--check]`: rewrite spec files in the canonical layout, or with
  * --check only list the files that would change. A file with syntax errors is left alone.
  */
-import { randomUUID } from "node:crypto";
-import { chmod, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { CommandContext } from "./command.js";
 import { defaultSpecsDir } from "./check.js";
 import { plural } from "./report.js";
 import { describeIoError, displayPath, fileStart, findSpecFiles } from "../spec-files.js";
+import { writeFileAtomic } from "../atomic-write.js";
 import {
   diagnostic, formatDiagnostic, formatSpecFile, parseSpec, parseSpecBytes, sameSpecContent, type Diagnostic,
 } from "../../spec-lang/index.js";
@@ -92,26 +92,12 @@ async function formatFile(file: string, check: boolean, context: CommandContext,
 
 async function applyFormat(file: string, name: string, text: string, check: boolean, context: CommandContext, tally: Tally): Promise<void> {
   try {
-    if (!check) await writeAtomically(file, text);
+    if (!check) await writeFileAtomic(file, text);
     context.stdout.write(`${name}\n`);
     tally.changed++;
   } catch (error) {
     context.stderr.write(`phoenix: cannot write ${name}: ${describeIoError(error)}\n`);
     tally.failed++;
-  }
-}
-
-/** A reader never sees half a file: write a sibling temp file, then rename it over the original. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomUUID().slice(0, 8)}.tmp`);
-  const { mode } = await stat(file);
-  try {
-    await writeFile(temp, text, { flag: "wx" });
-    await chmod(temp, mode & 0o7777);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }
 
