@@ -1,0 +1,169 @@
+/**
+ * The owned files as they are on disk: one walk of the root, each file matched against every
+ * component's `owns` globs, each owned file hashed unless the stat cache vouches for it. Also
+ * `shared-file`: graph.ts judges globs alone, this catches two owners of a file that exists.
+ *
+ * Symlinks: a symlinked directory is not followed (no loops, and no file seen under two paths);
+ * a symlinked file counts as its target's content, which is what anything reading the path
+ * gets; a dangling symlink counts as no file.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import picomatch from "picomatch";
+import { diagnostic, type Diagnostic } from "../../spec-lang/index.js";
+import { sha256, type Hash } from "../hash.js";
+import type { Ir, Located } from "../ir.js";
+import { comparePaths } from "./drift.js";
+import {
+  abandonStatCache, beginStatCache, cachedHash, commitStatCache, fileStat, readStatCache,
+  type CacheEntry, type FileStat, type StatCache,
+} from "./stat-cache.js";
+
+/** Never part of the system: version control, installed packages, phoenix's own state. */
+const SKIPPED = new Set([".git", "node_modules", ".phoenix"]);
+/** Enough reads in flight to keep the disk busy, few enough to stay far below fd limits. */
+const HASH_CONCURRENCY = 16;
+
+export interface ScanOptions {
+  /** Use and update `.phoenix/stat-cache.json` (default true); false hashes every owned file. */
+  cache?: boolean;
+}
+
+export interface OwnedFiles {
+  /** Every component of the IR -> its owned files (path relative to the root -> sha256), sorted by path. */
+  files: Map<string, Map<string, Hash>>;
+  /** `shared-file` errors; a shared file is listed under each component that matches it. */
+  diagnostics: Diagnostic[];
+  /** How many files were read and hashed (the rest came from the stat cache). */
+  hashed: number;
+}
+
+export async function scanOwnedFiles(projectDir: string, ir: Ir, options: ScanOptions = {}): Promise<OwnedFiles> {
+  const useCache = options.cache ?? true;
+  // begun before anything is statted: its time is what makes a later cache hit safe
+  const pending = useCache ? await beginStatCache(projectDir) : undefined;
+  try {
+    const root = ir.system.root;
+    const owned = matchOwners(await listFiles(resolve(projectDir, root)), ir);
+    const cache = useCache ? await readStatCache(projectDir, root) : undefined;
+    const hashed = await hashFiles(resolve(projectDir, root), [...owned.owners.keys()], cache);
+    if (pending) await commitStatCache(projectDir, pending, root, hashed.entries);
+    return { files: filesByComponent(ir, owned.owners, hashed.entries), diagnostics: owned.diagnostics, hashed: hashed.count };
+  } catch (error) {
+    if (pending) await abandonStatCache(pending);
+    throw error;
+  }
+}
+
+/** One component's glob, compiled. */
+interface Owner {
+  component: string;
+  glob: Located;
+  matches: (path: string) => boolean;
+}
+
+/**
+ * Pure: which components own each path (in IR order), and a `shared-file` error, at the later
+ * component's glob, for each extra owner of a path. Paths no glob matches are left out.
+ */
+export function matchOwners(paths: readonly string[], ir: Ir): { owners: Map<string, string[]>; diagnostics: Diagnostic[] } {
+  const globs = compileOwners(ir);
+  const owners = new Map<string, string[]>();
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    const [first, ...others] = onePerComponent(globs.filter((g) => g.matches(path)));
+    if (!first) continue;
+    owners.set(path, [first.component, ...others.map((o) => o.component)]);
+    for (const o of others) {
+      diagnostics.push(diagnostic("shared-file", o.glob.at, {
+        path, component: o.component, glob: o.glob.value, other: first.component, otherGlob: first.glob.value,
+      }));
+    }
+  }
+  return { owners, diagnostics };
+}
+
+function compileOwners(ir: Ir): Owner[] {
+  return ir.components.flatMap((c) => c.owns.map((glob) => ({
+    component: c.name, glob, matches: picomatch(normaliseGlob(glob.value), { dot: true }),
+  })));
+}
+
+/** The first matching glob of each component (a component matching a file twice is fine). */
+function onePerComponent(matched: readonly Owner[]): Owner[] {
+  return matched.filter((o, i) => matched.findIndex((p) => p.component === o.component) === i);
+}
+
+/** As graph.ts reads globs: `./src/x` is `src/x`, and `src/` means everything under it. */
+function normaliseGlob(glob: string): string {
+  return glob.replace(/^\.\//, "").replace(/\/+$/, "/**");
+}
+
+/** Every file and symlink under `root` (paths relative to it, `/`-separated, sorted); none if it is missing. */
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (dir: string, prefix: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(absentAs([]));
+    await Promise.all(entries.filter((e) => !SKIPPED.has(e.name)).map(async (e) => {
+      if (e.isDirectory()) await visit(join(dir, e.name), `${prefix}${e.name}/`);
+      // symlinks are listed, not entered: whether one is a file is decided only if a glob matches it
+      else if (e.isFile() || e.isSymbolicLink()) out.push(`${prefix}${e.name}`);
+    }));
+  };
+  await visit(root, "");
+  return out.sort(comparePaths);
+}
+
+/** Hashes of the regular files among `paths`, from the cache where it vouches for them. */
+async function hashFiles(root: string, paths: readonly string[], cache: StatCache | undefined): Promise<{ entries: Map<string, CacheEntry>; count: number }> {
+  const entries = new Map<string, CacheEntry>();
+  let count = 0;
+  await forEachLimited(paths, HASH_CONCURRENCY, async (path) => {
+    // stat before reading: if the file changes in between, the next scan sees a newer stat
+    const now = await statFile(join(root, path));
+    if (!now) return;
+    const cached = cachedHash(cache, path, now);
+    const hash = cached ?? await hashFile(join(root, path));
+    if (hash === undefined) return;
+    if (cached === undefined) count++;
+    entries.set(path, { ...now, hash });
+  });
+  return { entries, count };
+}
+
+/** The stat of a regular file (through a symlink); undefined for anything else or nothing. */
+async function statFile(path: string): Promise<FileStat | undefined> {
+  const stats = await stat(path, { bigint: true }).catch(absentAs(undefined));
+  return stats?.isFile() ? fileStat(stats) : undefined;
+}
+
+async function hashFile(path: string): Promise<Hash | undefined> {
+  const bytes = await readFile(path).catch(absentAs(undefined));
+  return bytes && sha256(bytes);
+}
+
+/** Files can vanish while the tree is walked, and a symlink can dangle or loop: that is no file. */
+function absentAs<T>(value: T): (error: NodeJS.ErrnoException) => T {
+  return (error) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR" || error.code === "ELOOP") return value;
+    throw error;
+  };
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function filesByComponent(ir: Ir, owners: ReadonlyMap<string, string[]>, entries: ReadonlyMap<string, CacheEntry>): Map<string, Map<string, Hash>> {
+  const files = new Map(ir.components.map((c) => [c.name, new Map<string, Hash>()]));
+  // `owners` is in path order; `entries` in the order hashing finished
+  for (const [path, components] of owners) {
+    const entry = entries.get(path);
+    if (entry) for (const c of components) files.get(c)?.set(path, entry.hash);
+  }
+  return files;
+}
