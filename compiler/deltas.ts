@@ -5,8 +5,8 @@
  * A delta with an error (an unknown target, a stale `base`, a conflict with another delta) is
  * not folded in at all: half a requested change is worse than none.
  */
-import { diagnostic, itemsOfKind, type DeltaBlock, type Diagnostic, type Item, type ModifyItem, type Span } from "../spec-lang/index.js";
-import { canonicalJson, sha256, shortHash, specHash, type Hash } from "./hash.js";
+import { diagnostic, didYouMean, itemsOfKind, type DeltaBlock, type Diagnostic, type Item, type ModifyItem, type Span } from "../spec-lang/index.js";
+import { canonicalJson, sha256, shortHash, specContent, specHash, type Hash } from "./hash.js";
 import type { Component, Ir } from "./ir.js";
 import { checkOf, componentOf, decisionOf, requirementOf, sortByName } from "./resolve.js";
 
@@ -36,7 +36,7 @@ export function applyDeltas(base: Ir, deltas: readonly DeltaBlock[]): DesiredSta
     if (problems.length > 0) broken.add(delta.name.name);
     diagnostics.push(...problems);
   }
-  for (const conflict of conflicts(ordered.flatMap(touchesOf))) {
+  for (const conflict of conflicts(ordered.flatMap((delta) => touchesOf(base, delta)))) {
     broken.add(conflict.first.delta).add(conflict.second.delta);
     diagnostics.push(diagnostic("delta-conflict", conflict.second.span, {
       delta: conflict.second.delta, other: conflict.first.delta, what: describeKey(conflict.topic),
@@ -48,7 +48,8 @@ export function applyDeltas(base: Ir, deltas: readonly DeltaBlock[]): DesiredSta
   const changedBy = new Map<string, string[]>();
   for (const delta of ordered) {
     if (broken.has(delta.name.name)) continue;
-    for (const name of fold(desired, delta)) changedBy.set(name, [...(changedBy.get(name) ?? []), delta.name.name]);
+    // a Set: a delta with two `modify web` blocks changed web once, and is listed once
+    for (const name of new Set(fold(desired, delta))) changedBy.set(name, [...(changedBy.get(name) ?? []), delta.name.name]);
   }
   sortByName(desired.components);
   return { desired, changedBy, diagnostics };
@@ -65,7 +66,10 @@ function fold(ir: Ir, delta: DeltaBlock): string[] {
       ir.components = ir.components.filter((c) => c.name !== item.name.name);
       changed.push(item.name.name);
     } else if (item.kind === "modify") {
-      const component = ir.components.find((c) => c.name === item.component.name)!;
+      // Absent when this same delta removes it too (the check against the base cannot see that):
+      // the removal wins whichever comes first, instead of crashing on the missing component.
+      const component = ir.components.find((c) => c.name === item.component.name);
+      if (!component) continue;
       modify(component, item.items);
       changed.push(component.name);
     }
@@ -126,10 +130,15 @@ function replaceOrAdd<T>(list: T[], item: T, key: (t: T) => string): T[] {
 function targetProblems(base: Ir, delta: DeltaBlock): Diagnostic[] {
   const out: Diagnostic[] = [];
   const names = base.components.map((c) => c.name);
+  // a second `add component X` in one delta would put two X into the IR; the first add made X exist
+  const added = new Set<string>();
   const d = delta.name.name;
   for (const item of delta.items) {
-    if (item.kind === "add" && names.includes(item.component.name)) {
-      out.push(diagnostic("delta-component-exists", item.component.span, { delta: d, component: item.component.name }));
+    if (item.kind === "add") {
+      if (names.includes(item.component.name) || added.has(item.component.name)) {
+        out.push(diagnostic("delta-component-exists", item.component.span, { delta: d, component: item.component.name }));
+      }
+      added.add(item.component.name);
     } else if (item.kind === "remove" && item.target === "component" && !names.includes(item.name.name)) {
       out.push(unknown(d, "component", item.name.name, item.name.span, names));
     } else if (item.kind === "modify") {
@@ -146,7 +155,7 @@ function modifyProblems(delta: string, component: Component, item: ModifyItem): 
   if (item.base) {
     const actual = specHash(component);
     const pinned = item.base.value.trim().replace(/…$/, "");
-    if (!/^sha256:[0-9a-f]{8,64}$/.test(pinned)) {
+    if (!/^sha256:[0-9a-f]{4,64}$/.test(pinned)) {
       out.push(diagnostic("invalid-base", item.base.span, { base: item.base.value, actual }));
     } else if (!actual.startsWith(pinned)) {
       out.push(diagnostic("delta-base-mismatch", item.base.span, { delta, component: component.name, base: pinned, actual }));
@@ -164,19 +173,22 @@ function modifyProblems(delta: string, component: Component, item: ModifyItem): 
     }
     const known = existing[removal.target];
     if (!known.includes(removal.name.name)) {
-      out.push(unknown(delta, `${removal.target === "depends_on" ? "dependency" : removal.target} of ${component.name}`, removal.name.name, removal.name.span, known));
+      const what = `${removal.target === "depends_on" ? "dependency" : removal.target} of ${component.name}`;
+      out.push(unknown(delta, what, removal.name.name, removal.name.span, known, removal.target === "requirement"));
     }
   }
   return out;
 }
 
-function unknown(delta: string, what: string, name: string, span: Span, known: readonly string[]): Diagnostic {
-  return diagnostic("delta-unknown-target", span, { delta, what, name, hint: hintFor(name, known) });
-}
-
-function hintFor(name: string, known: readonly string[]): string {
-  const close = known.find((k) => k.toLowerCase() === name.toLowerCase());
-  return close ? ` (did you mean '${close}'?)` : "";
+/**
+ * The hint for a name is the catalog's did-you-mean (edit distance, case, a cut-short name): a
+ * case-insensitive match alone gave no hint for the usual typo (`wbe` for `web`). Requirement IDs
+ * keep the case-insensitive match: WEB-7 is one edit from every WEB-N, so a nearest ID misleads.
+ */
+function unknown(delta: string, what: string, name: string, span: Span, known: readonly string[], idLike = false): Diagnostic {
+  const sameButCase = known.find((k) => k.toLowerCase() === name.toLowerCase());
+  const hint = !idLike ? didYouMean(name, known) : sameButCase ? ` (did you mean '${sameButCase}'?)` : "";
+  return diagnostic("delta-unknown-target", span, { delta, what, name, hint });
 }
 
 interface Conflict {
@@ -186,23 +198,32 @@ interface Conflict {
   topic: string;
 }
 
-/** What each item of a delta touches. */
-function touchesOf(delta: DeltaBlock): Touch[] {
+/**
+ * What each item of a delta touches. A component-level touch hashes the component's spec as the
+ * delta leaves it (`specContent`, so it reads like a spec hash); it comes before the touches
+ * inside a `modify`, so that a clash with a removal is shown at `modify NAME` with that hash
+ * rather than at whichever requirement happened to come first.
+ */
+function touchesOf(base: Ir, delta: DeltaBlock): Touch[] {
   const d = delta.name.name;
   const touch = (key: string, content: unknown, span: Span): Touch => ({ delta: d, key, content: sha256(canonicalJson(content)), span });
   return delta.items.flatMap((item): Touch[] => {
-    if (item.kind === "add") return [touch(item.component.name, withoutSpans(componentOf({ name: item.component, items: item.items })), item.component.span)];
+    if (item.kind === "add") return [touch(item.component.name, specContent(componentOf({ name: item.component, items: item.items })), item.component.span)];
     if (item.kind === "remove" && item.target === "component") return [touch(item.name.name, "removed", item.name.span)];
     if (item.kind !== "modify") return [];
     const c = item.component.name;
-    return item.items.flatMap((inner): Touch[] => {
+    const target = base.components.find((x) => x.name === c);
+    const after = target && structuredClone(target);
+    if (after) modify(after, item.items);
+    const header = touch(`${c}/`, after ? specContent(after) : "modified", item.component.span);
+    return [header, ...item.items.flatMap((inner): Touch[] => {
       if (inner.kind === "requirement") return [touch(`${c}/requirement/${inner.id.name}`, withoutSpans(requirementOf(inner)), inner.id.span)];
       if (inner.kind === "check") return [touch(`${c}/check/${inner.name.name}`, withoutSpans(checkOf(inner) ?? null), inner.name.span)];
       if (inner.kind === "remove" && (inner.target === "requirement" || inner.target === "check")) {
         return [touch(`${c}/${inner.target}/${inner.name.name}`, "removed", inner.name.span)];
       }
       return [];
-    }).concat(touch(`${c}/`, "modified", item.component.span));
+    })];
   });
 }
 

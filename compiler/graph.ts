@@ -5,7 +5,7 @@
  */
 import { alg, Graph } from "@dagrejs/graphlib";
 import picomatch from "picomatch";
-import { diagnostic, type Diagnostic } from "../spec-lang/index.js";
+import { diagnostic, didYouMean, type Diagnostic } from "../spec-lang/index.js";
 import type { Component, Ir, Located } from "./ir.js";
 
 /** Builds the graph of the components; depends_on entries naming no component are left out. */
@@ -61,12 +61,8 @@ export function graphProblems(ir: Ir): Diagnostic[] {
 function unknownDependencies(ir: Ir): Diagnostic[] {
   const names = ir.components.map((c) => c.name);
   return ir.components.flatMap((c) => c.dependsOn.filter((d) => !names.includes(d.value)).map((d) =>
-    diagnostic("unknown-component", d.at, { component: c.name, name: d.value, hint: closest(d.value, names) })));
-}
-
-function closest(name: string, names: readonly string[]): string {
-  const match = names.find((n) => n.toLowerCase() === name.toLowerCase()) ?? names.find((n) => n.startsWith(name) || name.startsWith(n));
-  return match ? ` (did you mean '${match}'?)` : "";
+    // the catalog's did-you-mean: a case or prefix match alone gave no hint for a typo (`sesions`)
+    diagnostic("unknown-component", d.at, { component: c.name, name: d.value, hint: didYouMean(d.value, names) })));
 }
 
 /**
@@ -113,9 +109,7 @@ function unwind(end: string, previous: ReadonlyMap<string, string>, start: strin
 
 /**
  * Two components whose globs could match the same file, judged from the globs alone (the files
- * that exist are checked by drift detection): equal globs, a literal path the other glob
- * matches, or nested literal prefixes where the outer glob matches at any depth (`src/**` and
- * `src/store/**`).
+ * that exist are checked by drift detection); see globsOverlap.
  */
 function overlappingOwners(ir: Ir): Diagnostic[] {
   const owned = ir.components.flatMap((c) => c.owns.map((glob) => ({ component: c.name, glob })));
@@ -131,20 +125,68 @@ function overlappingOwners(ir: Ir): Diagnostic[] {
   return out;
 }
 
+/**
+ * True when some path could match both globs (`src/**` and `src/store/**`, `src/*` and
+ * `src/*.ts`), compared segment by segment with `**` standing for any number of segments. It
+ * errs towards true, never false: a missed overlap lets two agents write one file.
+ *
+ * (It used to compare literal prefixes only, and missed two wildcards in one directory:
+ * `src/*` and `src/*.ts` both own src/index.ts.)
+ */
 export function globsOverlap(a: string, b: string): boolean {
   const [x, y] = [normaliseGlob(a), normaliseGlob(b)];
   if (x === y) return true;
-  if (!picomatch.scan(x).isGlob) return picomatch(y, { dot: true })(x);
-  if (!picomatch.scan(y).isGlob) return picomatch(x, { dot: true })(y);
-  return deepUnder(x, y) || deepUnder(y, x);
+  // braces and extglobs may hold a `/` and defeat the split: compare literal directories only
+  if (/[{(]/.test(x + y)) return nested(picomatch.scan(x).base, picomatch.scan(y).base);
+  const [p, q] = [segmentsOf(x), segmentsOf(y)];
+  const known = new Map<number, boolean>();
+  const from = (i: number, j: number): boolean => {
+    const key = i * (q.length + 1) + j;
+    let result = known.get(key);
+    if (result !== undefined) return result;
+    if (p[i] === "**") result = from(i + 1, j) || (j < q.length && from(i, j + 1));
+    else if (q[j] === "**") result = from(i, j + 1) || (i < p.length && from(i + 1, j));
+    else if (i === p.length || j === q.length) result = i === p.length && j === q.length;
+    else result = segmentsOverlap(p[i]!, q[j]!) && from(i + 1, j + 1);
+    known.set(key, result);
+    return result;
+  };
+  return from(0, 0);
 }
 
-/** True when `outer` matches anything below a directory that is a prefix of `inner`'s literal part. */
-function deepUnder(outer: string, inner: string): boolean {
-  const { base, glob } = picomatch.scan(outer);
-  const innerBase = picomatch.scan(inner).base;
-  const within = base === "" || innerBase === base || innerBase.startsWith(`${base}/`);
-  return within && glob.startsWith("**");
+/**
+ * The segments of a glob. A trailing `**` owns what is below a directory, not the directory's
+ * own name (`*` and `src/**` share no file), so it becomes `*` and `**`: one segment or more.
+ */
+function segmentsOf(glob: string): string[] {
+  const segments = glob.split("/").filter((s) => s !== "");
+  return segments.at(-1) === "**" ? [...segments.slice(0, -1), "*", "**"] : segments;
+}
+
+/** Whether some file or directory name matches both one-segment patterns. */
+function segmentsOverlap(a: string, b: string): boolean {
+  const [aGlob, bGlob] = [picomatch.scan(a).isGlob, picomatch.scan(b).isGlob];
+  if (!aGlob && !bGlob) return a === b;
+  if (!aGlob) return picomatch(b, { dot: true })(a);
+  if (!bGlob) return picomatch(a, { dot: true })(b);
+  // a name matching both starts with both literal heads and ends with both literal tails
+  const [[aHead, aTail], [bHead, bTail]] = [literalEnds(a), literalEnds(b)];
+  return (aHead.startsWith(bHead) || bHead.startsWith(aHead)) && (aTail.endsWith(bTail) || bTail.endsWith(aTail));
+}
+
+/** The literal text before the first and after the last wildcard character. */
+function literalEnds(pattern: string): [string, string] {
+  const special = /[*?[\]!+@\\]/;
+  const chars = [...pattern];
+  const first = chars.findIndex((c) => special.test(c));
+  if (first < 0) return [pattern, pattern];
+  const last = chars.length - 1 - [...chars].reverse().findIndex((c) => special.test(c));
+  return [chars.slice(0, first).join(""), chars.slice(last + 1).join("")];
+}
+
+/** True when one literal directory contains the other (or they are the same). */
+function nested(a: string, b: string): boolean {
+  return a === "" || b === "" || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
 function normaliseGlob(glob: string): string {

@@ -26,9 +26,9 @@ function sortKeys(value: unknown): unknown {
 
 /**
  * What a component's spec says, in a form where order of declaration does not matter:
- * requirements, checks and decisions sorted by name, globs and dependencies sorted. The agent
- * and autonomy are not part of it: they change who builds, not what is built (the agent is in
- * the input hash).
+ * requirements, checks and decisions sorted by name; globs, dependencies, covers and expects
+ * sorted. The agent and autonomy are not part of it: they change who builds, not what is built
+ * (the agent is in the input hash).
  */
 export function specContent(component: Component) {
   const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -39,7 +39,11 @@ export function specContent(component: Component) {
     interface: component.interface,
     dependsOn: component.dependsOn.map((d) => d.value).sort(),
     requirements: component.requirements.map(({ at: _, ...r }) => r).sort(byKey((r) => r.id)),
-    checks: component.checks.map(({ at: _, ...c }) => ({ ...c, covers: [...c.covers].sort() })).sort(byKey((c) => c.name)),
+    // `expect` lines are a set of bounds like `covers` is a set of IDs: writing them in another
+    // order must not make the component stale
+    checks: component.checks
+      .map(({ at: _, ...c }) => ({ ...c, covers: [...c.covers].sort(), expect: [...c.expect].sort(byKey(canonicalJson)) }))
+      .sort(byKey((c) => c.name)),
     decisions: component.decisions.map(({ at: _, ...d }) => d).sort(byKey((d) => d.id)),
   };
 }

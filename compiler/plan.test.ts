@@ -139,7 +139,7 @@ describe("planBuild: each stale reason, one edit at a time", () => {
       "~ store  (spec-changed)",
       "    why: spec-changed: the specs changed what it must do",
       '    - check unit run "npx vitest run test/store" covers STORE-1',
-      '    + check unit run "npx vitest run test/store" timeout 30000ms covers STORE-1',
+      '    + check unit run "npx vitest run test/store" timeout 30s covers STORE-1',
     ].join("\n"));
     expect(text).toContain('    - WEB-2 SHOULD "The page loads fast." because "phones are slow"');
   });
@@ -165,7 +165,7 @@ describe("planBuild: each stale reason, one edit at a time", () => {
     const web = plan.components.find((c) => c.name === "web")!;
     expect(web.reasons).toEqual([{
       code: "dependency-interface-changed", detail: "store's interface changed since web was built",
-      recorded: sha256("store interface v1"), current: sha256("store interface v2"),
+      recorded: sha256("store interface v1"), current: sha256("store interface v2"), dependency: "store",
     }]);
     expect(plan.components.find((c) => c.name === "store")!.action).toBe("none");
   });

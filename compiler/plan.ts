@@ -3,6 +3,7 @@
  * state (the files on disk). Each component is unchanged, or stale for named reasons (ninja's
  * `-d explain`), or to be removed. Pure: everything observed comes in as data.
  */
+import { buildOrder } from "./graph.js";
 import { canonicalJson, inputHash, specContent, specHash, type BuildInputs, type Hash } from "./hash.js";
 import type { Agent, Component, Ir } from "./ir.js";
 import type { ComponentState, Lock } from "./lock/schema.js";
@@ -20,6 +21,8 @@ export interface StaleReason {
   /** The hashes behind the reason (`--explain`), recorded in the lock and as they are now. */
   recorded?: string | null;
   current?: string | null;
+  /** For dependency-interface-changed: which dependency. */
+  dependency?: string;
 }
 
 /** An owned file that differs from what the lock recorded. */
@@ -47,6 +50,7 @@ export interface ComponentPlan {
 }
 
 export interface Plan {
+  /** In build order (dependencies first); components to remove last. */
   components: ComponentPlan[];
   summary: Record<ComponentAction, number> & { drifted: number };
 }
@@ -63,10 +67,17 @@ export interface Observations {
 
 export function planBuild(desired: Ir, base: Ir, changedBy: ReadonlyMap<string, string[]>, seen: Observations): Plan {
   const inBase = new Set(base.components.map((c) => c.name));
-  const planned = desired.components.map((c) => planComponent(c, desired, inBase.has(c.name), changedBy.get(c.name) ?? [], seen));
+  const byName = new Map(desired.components.map((c) => [c.name, c]));
+  // components in a cycle have no build order; a project with one has an error and is not planned
+  const ordered = buildOrder(desired).map((name) => byName.get(name)!);
+  const planned = ordered.map((c) => planComponent(c, desired, inBase.has(c.name), changedBy.get(c.name) ?? [], seen));
   const desiredNames = new Set(desired.components.map((c) => c.name));
   const removed = Object.keys(seen.lock.components).filter((name) => !desiredNames.has(name)).sort().map((name) => removal(name, seen, changedBy));
-  const components = [...planned, ...removed];
+  return planOf([...planned, ...removed]);
+}
+
+/** A plan of these components, with its counts. */
+export function planOf(components: ComponentPlan[]): Plan {
   const count = (action: ComponentAction) => components.filter((c) => c.action === action).length;
   return {
     components,
@@ -119,7 +130,9 @@ function staleReasons(component: Component, built: ComponentState, inputs: Build
     const then = built.dependencyInterfaces[dependency];
     // a dependency that is new to the component is a spec change, reported above
     if (then !== undefined && then !== now) {
-      reasons.push({ code: "dependency-interface-changed", detail: `${dependency}'s interface changed since ${component.name} was built`, recorded: then, current: now });
+      reasons.push({
+        code: "dependency-interface-changed", detail: `${dependency}'s interface changed since ${component.name} was built`, recorded: then, current: now, dependency,
+      });
     }
   }
   if (canonicalJson(built.agent) !== canonicalJson(inputs.agent) || built.promptVersion !== inputs.promptVersion) {

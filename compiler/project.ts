@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { compareDiagnostics, diagnostic, hasErrors, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
-import { applyDeltas } from "./deltas.js";
+import { applyDeltas, type DesiredState } from "./deltas.js";
 import { graphProblems } from "./graph.js";
 import type { Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
@@ -45,8 +45,25 @@ export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<
   const resolved = resolveSpecTree(files, specsDir);
   if (!resolved.base) return { changedBy: new Map(), diagnostics: resolved.diagnostics };
   const folded = applyDeltas(resolved.base, resolved.deltas);
-  const diagnostics = [...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired)];
+  const diagnostics = [...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired), ...coversAfterDeltas(resolved.base, folded)];
   return { base: resolved.base, desired: folded.desired, changedBy: folded.changedBy, diagnostics };
+}
+
+/**
+ * A delta can leave a check covering a requirement that is gone (it removed the requirement) or
+ * never existed (its new check names a typo). One file's validation cannot see that: only the
+ * folded component shows it. Components a delta adds were validated whole in their file.
+ */
+function coversAfterDeltas(base: Ir, folded: DesiredState): Diagnostic[] {
+  return folded.desired.components
+    .filter((c) => folded.changedBy.has(c.name) && base.components.some((b) => b.name === c.name))
+    .flatMap((c) => {
+      const ids = c.requirements.map((r) => r.id);
+      const names = folded.changedBy.get(c.name)!;
+      const deltas = names.length === 1 ? `delta ${names[0]} is` : `deltas ${names.join(", ")} are`;
+      return c.checks.flatMap((check) => check.covers.filter((id) => !ids.includes(id)).map((id) =>
+        diagnostic("unknown-covered-requirement", check.at, { check: check.name, id, component: c.name, hint: ` once ${deltas} folded in` })));
+    });
 }
 
 /** The root must exist and hold README.md and the project-container. */

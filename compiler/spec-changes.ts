@@ -60,8 +60,8 @@ function requirementLine(r: Snapshot["requirements"][number]): string {
 /** A check on one line: its kind line, then its options. */
 export function checkLine(c: CheckSnapshot): string {
   const options = [
-    ...c.expect.map((e) => `expect ${e.metric}${e.comparison ? ` ${e.comparison} ${e.value}ms` : ` ${e.value}`}`),
-    c.timeoutMs === undefined ? "" : `timeout ${c.timeoutMs}ms`,
+    ...c.expect.map((e) => `expect ${e.metric}${e.comparison ? ` ${e.comparison} ${duration(e.value)}` : ` ${e.value}`}`),
+    c.timeoutMs === undefined ? "" : `timeout ${duration(c.timeoutMs)}`,
     c.network === undefined ? "" : `network ${c.network}`,
     c.samples === undefined ? "" : `samples ${c.samples}`,
     c.votes === undefined ? "" : `votes ${c.votes}`,
@@ -69,6 +69,14 @@ export function checkLine(c: CheckSnapshot): string {
     c.advisory ? "advisory" : "",
   ].filter((o) => o !== "");
   return [`${c.kind} ${quote(c.subject)}`, ...options].join(" ");
+}
+
+/** `2m`, `30s`, `250ms`: the largest unit that divides the value, as a spec would write it. */
+export function duration(ms: number): string {
+  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 function quote(text: string): string {

@@ -73,9 +73,10 @@ export const diagnosticCatalog = {
   "delta-unknown-target": { severity: "error", message: "delta '{delta}' names {what} '{name}', which does not exist{hint}" },
   "delta-component-exists": { severity: "error", message: "delta '{delta}' adds component '{component}', which already exists: change it with `modify {component} { ... }`" },
   "delta-base-mismatch": { severity: "error", message: "delta '{delta}' was written against {component} at {base}, but its spec now hashes to {actual}: review the delta against the current spec, then update `base`" },
-  "invalid-base": { severity: "error", message: "`base` takes \"sha256:\" and at least 8 hex digits of a spec hash, not '{base}' (the current hash is {actual})" },
+  "invalid-base": { severity: "error", message: "`base` takes \"sha256:\" and at least 4 hex digits of a spec hash, not '{base}' (the current hash is {actual})" },
   "remove-component-in-modify": { severity: "error", message: "`remove component {component}` belongs directly in the delta, not inside `modify`" },
   "delta-conflict": { severity: "error", message: "delta '{delta}' and delta '{other}' ({where}) both change {what}: {hash} here, {otherHash} there; apply one first or merge them" },
+  "delta-not-found": { severity: "error", message: "no pending delta named '{delta}'{hint}" },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A diagnostic code from the catalog. */

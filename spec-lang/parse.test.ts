@@ -125,7 +125,7 @@ describe("parseSpec: every construct", () => {
     if (delta.kind !== "delta") return;
     expect(delta.summary.value).toBe("The sign-in button MUST change to blue");
     const [modify, add, remove] = delta.items as [Item, Item, Item];
-    expect(modify).toMatchObject({ kind: "modify", component: { name: "store" }, base: { value: "sha256:3d1c4893" } });
+    expect(modify).toMatchObject({ kind: "modify", component: { name: "store" }, base: { value: "sha256:53e81c73" } });
     if (modify.kind !== "modify") return;
     expect(modify.items.map((i) => (i.kind === "remove" ? `remove ${i.target} ${i.name.name}` : i.kind))).toEqual([
       "requirement", "remove requirement STORE-9", "remove check readable", "remove depends_on crypto",
