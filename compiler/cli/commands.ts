@@ -15,6 +15,7 @@ export interface OptionSpec {
 
 /** One command: how it is called, what it does in a line, and where its code lives. */
 export interface CommandSpec {
+  /** `diff`, or `delta new` for a command of a group. */
   name: string;
   /** Positional arguments in commander syntax, e.g. "[PATH]". */
   args?: string;
@@ -24,6 +25,14 @@ export interface CommandSpec {
 }
 
 const formatOption: OptionSpec = { flags: "--format <format>", description: "output format", default: "text", choices: ["text", "json"] };
+
+/** Commands that hold subcommands (`phoenix delta new`), with their one-line summaries. */
+export const commandGroups: Readonly<Record<string, string>> = {
+  delta: "requested changes: new, apply, list",
+  lock: "the current state file phoenix.lock: restore",
+};
+
+const jsonOption: OptionSpec = { flags: "--json", description: "print JSON (a stable, documented schema) instead of text" };
 
 /** The command table, in the order `phoenix --help` lists it. */
 export const commands: readonly CommandSpec[] = [
@@ -47,6 +56,52 @@ export const commands: readonly CommandSpec[] = [
     summary: "rewrite .phx files in canonical layout (--check: only report files that differ)",
     options: [{ flags: "--check", description: "change nothing; exit 1 if any file is not formatted" }],
     load: () => import("./fmt.js"),
+  },
+  {
+    name: "graph",
+    summary: "print the build graph of the desired state (dot, mermaid or json)",
+    options: [{ flags: "--format <format>", description: "output format", default: "dot", choices: ["dot", "mermaid", "json"] }],
+    load: () => import("./graph.js"),
+  },
+  {
+    name: "diff",
+    args: "[TARGET...]",
+    summary: "show desired state minus current state, and drift (like terraform plan)",
+    options: [
+      jsonOption,
+      { flags: "--explain", description: "show the hashes behind every stale reason" },
+      { flags: "--exit-code", description: "exit 1 when there is any difference, 0 when there is none" },
+    ],
+    load: () => import("./diff.js"),
+  },
+  {
+    name: "status",
+    summary: "one screen: every component's state and its last build",
+    options: [jsonOption],
+    load: () => import("./status.js"),
+  },
+  {
+    name: "delta new",
+    args: "<NAME> <SUMMARY>",
+    summary: "write a delta skeleton for a component, pinned to its current spec hash",
+    options: [{ flags: "--component <name>", description: "the component the delta changes" }],
+    load: () => import("./delta-new.js"),
+  },
+  {
+    name: "delta apply",
+    args: "<NAME>",
+    summary: "fold a delta into the base spec files and archive it under specs/deltas/applied/",
+    load: () => import("./delta-apply.js"),
+  },
+  {
+    name: "delta list",
+    summary: "list the pending deltas and what each changes",
+    load: () => import("./delta-list.js"),
+  },
+  {
+    name: "lock restore",
+    summary: "replace phoenix.lock with its previous version, phoenix.lock.bak",
+    load: () => import("./lock-restore.js"),
   },
   {
     name: "demo",

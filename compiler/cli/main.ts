@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { commands, type CommandSpec } from "./commands.js";
+import { commandGroups, commands, type CommandSpec } from "./commands.js";
 import { UsageError, UserError } from "./command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -23,7 +23,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 function addCommand(program: Command, spec: CommandSpec, setExitCode: (code: number) => void): void {
-  const command = program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
+  const [group, name] = spec.name.includes(" ") ? spec.name.split(" ") as [string, string] : [undefined, spec.name];
+  const parent = group ? groupCommand(program, group) : program;
+  const command = parent.command(spec.args ? `${name} ${spec.args}` : name).description(spec.summary);
   for (const o of spec.options ?? []) {
     const option = new Option(o.flags, o.description);
     if (o.default !== undefined) option.default(o.default);
@@ -36,6 +38,14 @@ function addCommand(program: Command, spec: CommandSpec, setExitCode: (code: num
     const module = await spec.load();
     setExitCode(await module.run({ args, options: cmd.opts(), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }));
   });
+}
+
+/** The parent of a group of subcommands (`phoenix delta`), made on first use. */
+function groupCommand(program: Command, group: string): Command {
+  const existing = program.commands.find((c) => c.name() === group);
+  if (existing) return existing;
+  return program.command(group).description(commandGroups[group] ?? "").helpOption("-h, --help", "show help").exitOverride()
+    .showSuggestionAfterError(true);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,20 @@
+/** `phoenix status [--json]`: the andon board, one line per component. Reads only. */
+import type { CommandContext } from "./command.js";
+import { projectDir } from "./check.js";
+import { reportDiagnostics } from "./report.js";
+import { observeProject } from "../observe.js";
+import { formatStatus, statusRows } from "../status-board.js";
+
+export async function run(context: CommandContext): Promise<number> {
+  const seen = await observeProject(projectDir(context.cwd), context.cwd);
+  if (!seen.ok) {
+    reportDiagnostics(seen.diagnostics, seen.project.files.length, context.options["json"] === true ? "json" : "text", context.stdout);
+    return 1;
+  }
+  const rows = statusRows(seen.plan, seen.project.desired, seen.lock);
+  const serial = seen.lockExists ? seen.lock.serial : undefined;
+  if (context.options["json"] === true) context.stdout.write(`${JSON.stringify({ schema: "phoenix.status/1", system: seen.project.desired.system.name, lockSerial: serial ?? null, components: rows }, null, 2)}\n`);
+  else context.stdout.write(formatStatus(rows, seen.project.desired.system.name, serial));
+  // andon: a board with a failure on it is not a success
+  return rows.some((r) => r.status === "failed" || r.status === "drifted") ? 1 : 0;
+}
