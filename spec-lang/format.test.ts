@@ -361,7 +361,7 @@ const leafItem: fc.Arbitrary<string[]> = fc.oneof(
   durationText.map((d) => ["timeout", d]),
   fc.tuple(name, fc.constantFrom([], ["<"], ["<="]), fc.oneof(durationText, numberText)).map(([m, c, v]) => ["expect", m, ...c, v]),
   fc.tuple(fc.constantFrom("samples", "votes"), numberText).map((t) => [...t]),
-  fc.constant(["advisory"]),
+  fc.constant<string[]>(["advisory"]),
   fc.tuple(fc.constantFrom("component", "requirement", "check", "depends_on"), name).map(([t, n]) => ["remove", t, n]),
 );
 

@@ -22,6 +22,9 @@ describe("phoenix init", () => {
     const check = await runPhoenix(["check"], { cwd: dir });
     expect(check.stdout).toContain("0 errors, 0 warnings in 1 file");
     expect(check.exitCode).toBe(0);
+    const fmt = await runPhoenix(["fmt", "--check"], { cwd: dir });
+    expect(fmt.stdout).toBe("0 files would be reformatted, 1 already formatted");
+    expect(fmt.exitCode).toBe(0);
   });
 
   it("initialises the current directory and takes --name", async () => {

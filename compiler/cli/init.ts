@@ -59,10 +59,10 @@ function scaffold(name: string): Record<string, string> {
     "specs/system.phx": `// The desired state of ${name}: every .phx file under specs/ (deltas in specs/deltas/).
 system ${name} {
   description "What ${name} is for, in a sentence or two: agents read this first."
-  root "system-under-construction"   // the only directory agents may change
-  container "project-container"      // dev environment, relative to root
-  agent claude-code
-  protect "test/**"                  // human-written tests: no agent may change them
+  root "system-under-construction"  // the only directory agents may change
+  container "project-container"     // dev environment, relative to root
+  agent claude-code                 // the agent that writes the code
+  protect "test/**"                 // human-written tests: no agent may change them
 }
 
 component app {
