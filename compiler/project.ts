@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { compareDiagnostics, diagnostic, hasErrors, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
 import { applyDeltas, type DesiredState } from "./deltas.js";
 import { graphProblems } from "./graph.js";
-import type { Ir } from "./ir.js";
+import { irSchema, type Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
 import { displayPath, loadSpecs } from "./spec-files.js";
 
@@ -45,6 +45,8 @@ export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<
   const resolved = resolveSpecTree(files, specsDir);
   if (!resolved.base) return { changedBy: new Map(), diagnostics: resolved.diagnostics };
   const folded = applyDeltas(resolved.base, resolved.deltas);
+  // the IR is what every later stage trusts; a shape that breaks its schema is phoenix's bug
+  irSchema.parse(folded.desired);
   const diagnostics = [...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired), ...coversAfterDeltas(resolved.base, folded)];
   return { base: resolved.base, desired: folded.desired, changedBy: folded.changedBy, diagnostics };
 }

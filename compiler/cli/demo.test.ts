@@ -22,7 +22,11 @@ describe("phoenix demo", () => {
       '        because "support looks back a month"',
       "      check unit {",
     ].join("\n"));
-    expect(demo.stdout).toMatch(/0 errors, 0 warnings in 8 files\n\(exit 0\)\n\nThat is the language layer/);
+    expect(demo.stdout).toMatch(/== 5\. phoenix check, again\nGreen again\.\n0 errors, 0 warnings in 8 files\n\(exit 0\)\n/);
+    expect(demo.stdout).toMatch(/^ {2}n_store --> n_sessions$/m);
+    expect(demo.stdout).toMatch(/^2 pending deltas: 2 ok$/m);
+    expect(demo.stdout).toMatch(/^web +stale +never +never-built$/m);
+    expect(demo.stdout).toMatch(/\(exit 0\)\n\nThat is phoenix's language and compiler/);
   });
 
   it("leaves the repository's example untouched", async () => {

@@ -24,6 +24,7 @@ interface Step {
   /** Show specs/audit.phx as the command left it. */
   showAudit?: boolean;
   command: CommandModule;
+  args?: string[];
   options: Record<string, unknown>;
   expectExit: number;
 }
@@ -44,6 +45,9 @@ async function walkThrough(project: string, context: CommandContext): Promise<nu
   await describeSystem(project, out);
   const check = await import("./check.js");
   const fmt = await import("./fmt.js");
+  const graph = await import("./graph.js");
+  const deltaList = await import("./delta-list.js");
+  const status = await import("./status.js");
   const text = { format: "text" };
   const steps: Step[] = [
     { title: "phoenix check", why: "Every spec file is parsed and validated; a clean tree is the starting point.", command: check, options: text, expectExit: 0 },
@@ -61,6 +65,19 @@ async function walkThrough(project: string, context: CommandContext): Promise<nu
       why: "fmt rewrites it in the canonical layout, comments kept, so that spec diffs show only meaning.",
     },
     { title: "phoenix check, again", why: "Green again.", command: check, options: text, expectExit: 0 },
+    {
+      title: "phoenix graph", command: graph, options: { format: "mermaid" }, expectExit: 0,
+      why: "The specs compile into a graph of components (here as Mermaid; also dot and json). A build goes dependencies first.",
+    },
+    {
+      title: "phoenix delta list", command: deltaList, options: {}, expectExit: 0,
+      why: "Changes are requested as deltas: the desired state is the specs plus every pending delta.",
+    },
+    {
+      title: "phoenix status", command: status, options: {}, expectExit: 0,
+      why: "Nothing is built yet (there is no phoenix.lock), so every component is stale for the reason never-built.\n" +
+        "`phoenix diff` lists what a build would make, requirement by requirement.",
+    },
   ];
   for (const [index, step] of steps.entries()) {
     out.write(`\n== ${index + 1}. ${step.title}\n${step.why}\n`);
@@ -68,7 +85,7 @@ async function walkThrough(project: string, context: CommandContext): Promise<nu
       await writeFile(join(project, "specs", "audit.phx"), step.audit);
       out.write(`\n${indent(step.audit)}\n\n`);
     }
-    const code = await step.command.run({ ...context, cwd: project, args: [], options: step.options, stdout: out });
+    const code = await step.command.run({ ...context, cwd: project, args: step.args ?? [], options: step.options, stdout: out });
     out.write(`(exit ${code})\n`);
     if (step.showAudit) out.write(`\n${indent(await readFile(join(project, "specs", "audit.phx"), "utf8"))}\n`);
     if (code !== step.expectExit) {
@@ -121,8 +138,9 @@ const MESSY_AUDIT = `component audit {
 }
 `;
 
-const CLOSING = `That is the language layer of phoenix: specs that say what to build, checked before any agent
-runs. Try it on your own system:
+const CLOSING = `That is phoenix's language and compiler: specs that say what to build, checked before any agent
+runs, compiled into a graph whose stale components phoenix diff names with their reasons.
+Try it on your own system:
   npx phoenix init my-system && cd my-system && npx phoenix check
 To edit .phx files with colours, install the VS Code extension in spec-lang/editor/.
 `;
