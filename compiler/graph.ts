@@ -189,7 +189,8 @@ function nested(a: string, b: string): boolean {
   return a === "" || b === "" || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
-function normaliseGlob(glob: string): string {
+/** `./src/` and `src/**` are one glob: a leading `./` goes, a trailing `/` means everything below. */
+export function normaliseGlob(glob: string): string {
   return glob.replace(/^\.\//, "").replace(/\/+$/, "/**");
 }
 

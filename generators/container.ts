@@ -6,6 +6,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { canonicalJson, sha256, type Hash } from "../compiler/hash.js";
+import { absentAs } from "../compiler/absent.js";
 
 /**
  * The hash of every file under `container` (relative to `rootDir`): their sorted relative paths
@@ -48,10 +49,3 @@ async function fileHash(path: string): Promise<Hash | undefined> {
   return bytes && sha256(bytes);
 }
 
-/** Files can vanish while the tree is walked, and a symlink can dangle or loop: that is no file. */
-function absentAs<T>(value: T): (error: NodeJS.ErrnoException) => T {
-  return (error) => {
-    if (error.code === "ENOENT" || error.code === "ENOTDIR" || error.code === "ELOOP") return value;
-    throw error;
-  };
-}

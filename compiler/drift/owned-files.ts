@@ -18,6 +18,8 @@ import {
   abandonStatCache, beginStatCache, cachedHash, commitStatCache, fileStat, readStatCache,
   type CacheEntry, type FileStat, type StatCache,
 } from "./stat-cache.js";
+import { absentAs } from "../absent.js";
+import { normaliseGlob } from "../graph.js";
 
 /** Never part of the system: version control, installed packages, phoenix's own state. */
 const SKIPPED = new Set([".git", "node_modules", ".phoenix"]);
@@ -94,11 +96,6 @@ function onePerComponent(matched: readonly Owner[]): Owner[] {
   return matched.filter((o, i) => matched.findIndex((p) => p.component === o.component) === i);
 }
 
-/** As graph.ts reads globs: `./src/x` is `src/x`, and `src/` means everything under it. */
-function normaliseGlob(glob: string): string {
-  return glob.replace(/^\.\//, "").replace(/\/+$/, "/**");
-}
-
 /** Every file and symlink under `root` (paths relative to it, `/`-separated, sorted); none if it is missing. */
 async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -140,14 +137,6 @@ async function statFile(path: string): Promise<FileStat | undefined> {
 async function hashFile(path: string): Promise<Hash | undefined> {
   const bytes = await readFile(path).catch(absentAs(undefined));
   return bytes && sha256(bytes);
-}
-
-/** Files can vanish while the tree is walked, and a symlink can dangle or loop: that is no file. */
-function absentAs<T>(value: T): (error: NodeJS.ErrnoException) => T {
-  return (error) => {
-    if (error.code === "ENOENT" || error.code === "ENOTDIR" || error.code === "ELOOP") return value;
-    throw error;
-  };
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
