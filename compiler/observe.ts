@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../spec-lang/index.js";
 import { containerHash } from "../generators/container.js";
 import { PROMPT_VERSION } from "../generators/prompt-version.js";
-import { findDrift } from "./drift/index.js";
+import { findDrift, scanOwnedFiles } from "./drift/index.js";
+import { canonicalJson } from "./hash.js";
+import type { Component, Ir } from "./ir.js";
 import { readLock, type Lock } from "./lock/index.js";
 import { planBuild, type Plan } from "./plan.js";
 import { isSound, loadProject, type Project } from "./project.js";
@@ -21,12 +23,33 @@ export async function observeProject(dir: string, cwd: string): Promise<Observat
   if (!isSound(project)) return { ok: false, project, diagnostics: project.diagnostics };
   const { lock, exists } = await readLock(dir, { cwd });
   const root = join(dir, project.desired.system.root);
-  const drift = await findDrift(dir, project.desired, lock);
-  const diagnostics = [...project.diagnostics, ...drift.diagnostics].sort(compareDiagnostics);
+  const asBuilt = ownedAsBuilt(project.desired, lock);
+  const drift = await findDrift(dir, asBuilt, lock);
+  // two owners of one existing file is a problem of the specs as they are now
+  const shared = asBuilt === project.desired ? drift.diagnostics : (await scanOwnedFiles(dir, project.desired)).diagnostics;
+  const diagnostics = [...project.diagnostics, ...shared].sort(compareDiagnostics);
   if (hasErrors(diagnostics)) return { ok: false, project, diagnostics };
   const container = await containerHash(root, project.desired.system.container);
   const plan = planBuild(project.desired, project.base, project.changedBy, {
     lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift,
   });
   return { ok: true, project, lock, lockExists: exists, plan, diagnostics };
+}
+
+/**
+ * Drift is actual minus representation: the files a component owned when it was built, against
+ * what phoenix.lock recorded. A delta that changes `owns` must not make files under the new globs
+ * look added by hand (the component is stale for spec-changed anyway), so built components are
+ * scanned with the globs they were built with. Returns `desired` itself when nothing differs.
+ */
+function ownedAsBuilt(desired: Ir, lock: Lock): Ir {
+  const differs = (c: Component) => {
+    const built = lock.components[c.name];
+    return built !== undefined && canonicalJson([...built.spec.owns].sort()) !== canonicalJson(c.owns.map((o) => o.value).sort());
+  };
+  if (!desired.components.some(differs)) return desired;
+  return {
+    ...desired,
+    components: desired.components.map((c) => differs(c) ? { ...c, owns: lock.components[c.name]!.spec.owns.map((value) => ({ value, at: c.at })) } : c),
+  };
 }

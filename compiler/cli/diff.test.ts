@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cp, readFile, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 import { recordBaseBuild } from "../../fixtures/built-lock.js";
@@ -63,6 +63,22 @@ describe("phoenix diff", () => {
     await rm(join(dir, "system-under-construction", "src", "sessions", "index.ts"));
     const deleted = await runPhoenix(["diff", "sessions"], { cwd: dir });
     expect(deleted.stdout).toContain("    - file src/sessions/index.ts  (deleted outside phoenix)");
+  });
+
+  it("measures drift against the globs a component was built with, not those a delta gives it", async () => {
+    const dir = await exampleProject();
+    await recordBaseBuild(dir);
+    await mkdir(join(dir, "system-under-construction", "src", "store-extra"), { recursive: true });
+    await writeFile(join(dir, "system-under-construction", "src", "store-extra", "cache.ts"), "export {};\n");
+    await writeFile(join(dir, "specs", "deltas", "wider.phx"), 'delta wider "The store MUST keep a cache" {\n  modify store {\n    owns "src/store/**", "src/store-extra/**"\n  }\n}\n');
+    const run = await runPhoenix(["diff", "store"], { cwd: dir });
+    expect(run.stdout).toContain([
+      "~ store  (spec-changed)",
+      "    why: spec-changed: delta wider changed what it must do",
+      '    + owns "src/store-extra/**"',
+      "",
+    ].join("\n"));
+    expect(run.stdout).not.toContain("outside phoenix");
   });
 
   it("--explain shows the hashes behind each reason; --json follows the documented schema", async () => {
