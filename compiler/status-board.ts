@@ -9,10 +9,10 @@ import type { ComponentPlan, Plan } from "./plan.js";
 /**
  * green: built, checks pass, nothing differs. stale: the specs (or inputs) moved on.
  * drifted: owned files changed outside phoenix. failed: a blocking check's last verdict is not a
- * pass. awaiting-approval: a supervised component whose current outputs no human has approved.
+ * pass. needs-human: an agent asked a question a person has not answered yet. awaiting-approval: a supervised component whose current outputs no human has approved.
  * removed: in phoenix.lock, no longer in the specs.
  */
-export type ComponentStatus = "green" | "stale" | "drifted" | "failed" | "awaiting-approval" | "removed";
+export type ComponentStatus = "green" | "stale" | "drifted" | "failed" | "needs-human" | "awaiting-approval" | "removed";
 
 export interface StatusRow {
   name: string;
@@ -27,15 +27,17 @@ export function statusRows(plan: Plan, desired: Ir, lock: Lock): StatusRow[] {
   const supervised = new Set(desired.components.filter((c) => c.autonomy === "supervised").map((c) => c.name));
   return plan.components.map((c) => {
     const built = lock.components[c.name];
-    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built) };
+    const questions = Object.entries(lock.questions ?? {}).filter(([, q]) => q.component === c.name).map(([id]) => id);
+    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions) };
   });
 }
 
-function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined): { status: ComponentStatus; note: string } {
+function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[]): { status: ComponentStatus; note: string } {
   if (c.action === "remove") return { status: "removed", note: "no longer in the specs" };
   if (c.drift.length > 0) return { status: "drifted", note: `${c.drift.length} file${c.drift.length === 1 ? "" : "s"} changed outside phoenix` };
   const failing = c.reasons.find((r) => r.code === "check-failing");
   if (failing) return { status: "failed", note: failing.detail };
+  if (questions.length > 0) return { status: "needs-human", note: `phoenix answer ${questions.join(", ")}` };
   if (c.reasons.length > 0) return { status: "stale", note: c.reasons.map((r) => r.code).join(", ") };
   const approved = built?.approvals.some((a) => a.outputHash === built.outputHash) ?? false;
   if (supervised && !approved) return { status: "awaiting-approval", note: `phoenix approve ${c.name}` };

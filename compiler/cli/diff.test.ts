@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
-import { recordBaseBuild } from "../../fixtures/built-lock.js";
+import { BUILT_AT, recordBaseBuild } from "../../fixtures/built-lock.js";
+import { readLock, withWriterLock, writeLock } from "../lock/index.js";
 
 /** A copy of the example project (specs with two pending deltas, the root) in a temp dir. */
 async function exampleProject(): Promise<string> {
@@ -153,6 +154,25 @@ describe("phoenix status", () => {
       "",
       "1 drifted, 1 awaiting-approval, 2 stale",
     ].join("\n"));
+    expect(run.exitCode).toBe(1);
+  });
+});
+
+describe("phoenix status, the andon", () => {
+  it("shows a failed check and an open question first in their rows, and exits 1", async () => {
+    const dir = await exampleProject();
+    await recordBaseBuild(dir);
+    await withWriterLock(dir, async () => {
+      const { lock } = await readLock(dir);
+      const next = structuredClone(lock);
+      next.components.store!.checks.unit = { verdict: "fail", evidence: "STORE-2: 1 test failed", at: BUILT_AT };
+      next.questions = { "sessions-Q1": { component: "sessions", text: "How long may a session live?", askedAt: BUILT_AT } };
+      await writeLock(dir, next);
+    }, { onWarning: () => undefined });
+    const run = await runPhoenix(["status"], { cwd: dir });
+    expect(run.stdout).toMatch(/^store +failed +2026-11-20 10:00 UTC +last run: unit failed$/m);
+    expect(run.stdout).toMatch(/^sessions +needs-human +2026-11-20 10:00 UTC +phoenix answer sessions-Q1$/m);
+    expect(run.stdout).toMatch(/^1 failed, 1 needs-human, 2 stale$/m);
     expect(run.exitCode).toBe(1);
   });
 });

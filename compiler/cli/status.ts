@@ -16,5 +16,5 @@ export async function run(context: CommandContext): Promise<number> {
   if (context.options["json"] === true) context.stdout.write(`${JSON.stringify({ schema: "phoenix.status/1", system: seen.project.desired.system.name, lockSerial: serial ?? null, components: rows }, null, 2)}\n`);
   else context.stdout.write(formatStatus(rows, seen.project.desired.system.name, serial));
   // andon: a board with a failure on it is not a success
-  return rows.some((r) => r.status === "failed" || r.status === "drifted") ? 1 : 0;
+  return rows.some((r) => r.status === "failed" || r.status === "drifted" || r.status === "needs-human") ? 1 : 0;
 }

@@ -81,6 +81,20 @@ export const componentStateSchema = z.object({
 });
 export type ComponentState = z.infer<typeof componentStateSchema>;
 
+/**
+ * A question an agent asked instead of guessing. The component waits (needs-human) until a
+ * person answers with `phoenix answer`, which writes a `decision` into its spec and removes the
+ * question. Kept in phoenix.lock, the committed state, so every clone and CI sees who waits.
+ */
+export const questionSchema = z.object({
+  component: z.string(),
+  text: z.string(),
+  askedAt: isoTime,
+  /** Answers the agent suggests, if any. */
+  options: z.array(z.string()).optional(),
+});
+export type Question = z.infer<typeof questionSchema>;
+
 export const lockSchema = z.object({
   version: z.literal(LOCK_VERSION),
   /** Fixed when the lock is first created; a lock from another project has another lineage. */
@@ -88,5 +102,7 @@ export const lockSchema = z.object({
   /** Goes up by one each time the content changes, never otherwise. */
   serial: z.number().int().min(0),
   components: z.record(z.string(), componentStateSchema),
+  /** Open questions by ID (`web-Q1`); absent when there are none. */
+  questions: z.record(z.string(), questionSchema).optional(),
 });
 export type Lock = z.infer<typeof lockSchema>;
