@@ -431,14 +431,15 @@ describe("foldDelta refuses and verifyFold catches", () => {
     expect(verifyFold(files, "d", kept, "specs").map((p) => p.kind)).toContain("internal");
   });
 
-  it("reports deltas whose order matters: applying the later one first would change what the earlier asks for", () => {
+  it("refuses to fold a delta that conflicts with another pending one (both replace api's owns)", () => {
     const tree = baseTree(`delta d "one" {\n  modify api { owns "one/**" }\n}\n`, { "specs/deltas/c.phx": `delta c "two" {\n  modify api { owns "two/**" }\n}\n` });
     const files = parseTree(tree);
-    // folded in name order, d wins (c, then d); applying d first would let c win afterwards
-    const result = foldDelta(files, "d", { specsDir: "specs" });
-    const problems = verifyFold(files, "d", result.changes, "specs");
-    expect(problems.map((p) => p.kind)).toEqual(["order"]);
-    expect(problems[0]!.message).toMatch(/^the desired state of component api would hash to sha256:[0-9a-f]{12}, expected sha256:[0-9a-f]{12}$/);
-    expect(verifyFold(files, "c", foldDelta(files, "c", { specsDir: "specs" }).changes, "specs")).toEqual([]);
+    for (const name of ["d", "c"]) {
+      const problems = verifyFold(files, name, foldDelta(files, name, { specsDir: "specs" }).changes, "specs");
+      expect(problems.map((p) => p.kind)).toEqual(["invalid"]);
+      expect(problems[0]!.diagnostics!.map((d) => d.message)).toEqual([
+        expect.stringMatching(/^delta 'd' and delta 'c' \(specs\/deltas\/c\.phx:2:16\) both change the owns of api: /),
+      ]);
+    }
   });
 });

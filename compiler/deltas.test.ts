@@ -494,10 +494,21 @@ describe("order", () => {
     return { base: resolved.base!, ...folded, problems: folded.diagnostics.map(formatDiagnostic) };
   }
 
-  it("folds deltas in name order: which of two replacements of one description wins does not depend on the order given", () => {
+  it("reports two deltas replacing one description as a conflict, whatever the order given, and folds neither", () => {
     const a = modifyWeb('    description "From a."', "a");
     const b = modifyWeb('    description "From b."', "b");
-    expect(named(fold([b, a]).desired, "web").description).toBe("From b.");
-    expect(named(fold([a, b]).desired, "web").description).toBe("From b.");
+    for (const order of [[a, b], [b, a]]) {
+      const folded = fold(order);
+      expect(folded.problems).toEqual([expect.stringMatching(/error delta-conflict: delta 'b' and delta 'a' \(.*\) both change the description of web: /)]);
+      expect(named(folded.desired, "web")).toEqual(named(folded.base, "web"));
+    }
+  });
+
+  it("lets two deltas that ask for exactly the same thing agree", () => {
+    const a = modifyWeb('    depends_on store\n    description "Same."', "a");
+    const b = modifyWeb('    depends_on store\n    description "Same."', "b");
+    const folded = fold([a, b]);
+    expect(folded.problems).toEqual([]);
+    expect(named(folded.desired, "web").description).toBe("Same.");
   });
 });

@@ -219,6 +219,12 @@ function touchesOf(base: Ir, delta: DeltaBlock): Touch[] {
     return [header, ...item.items.flatMap((inner): Touch[] => {
       if (inner.kind === "requirement") return [touch(`${c}/requirement/${inner.id.name}`, withoutSpans(requirementOf(inner)), inner.id.span)];
       if (inner.kind === "check") return [touch(`${c}/check/${inner.name.name}`, withoutSpans(checkOf(inner) ?? null), inner.name.span)];
+      if (inner.kind === "decision") return [touch(`${c}/decision/${inner.id.name}`, withoutSpans(decisionOf(inner)), inner.id.span)];
+      // a replaced value: two deltas setting it would silently let the later name win
+      if (inner.kind === "owns") return [touch(`${c}/owns/owns`, inner.values.map((v) => v.value), inner.span)];
+      if (inner.kind === "description" || inner.kind === "interface") return [touch(`${c}/${inner.kind}/${inner.kind}`, inner.value.value, inner.span)];
+      if (inner.kind === "depends_on") return inner.names.map((n) => touch(`${c}/dependency/${n.name}`, "added", n.span));
+      if (inner.kind === "remove" && inner.target === "depends_on") return [touch(`${c}/dependency/${inner.name.name}`, "removed", inner.name.span)];
       if (inner.kind === "remove" && (inner.target === "requirement" || inner.target === "check")) {
         return [touch(`${c}/${inner.target}/${inner.name.name}`, "removed", inner.name.span)];
       }
@@ -236,7 +242,9 @@ function conflicts(touches: readonly Touch[]): Conflict[] {
   const out = new Map<string, Conflict>();
   touches.forEach((t, i) => {
     for (const s of touches.slice(0, i)) {
-      const topic = s.delta === t.delta ? undefined : clashTopic(s.key, t.key);
+      // two deltas asking for exactly the same thing agree: only different wishes clash
+      const agree = s.key === t.key && s.content === t.content;
+      const topic = s.delta === t.delta || agree ? undefined : clashTopic(s.key, t.key);
       const id = `${s.delta}\0${t.delta}\0${topic}`;
       if (topic !== undefined && !out.has(id)) out.set(id, { first: s, second: t, topic });
     }
@@ -256,6 +264,7 @@ function clashTopic(a: string, b: string): string | undefined {
 function describeKey(key: string): string {
   const [component, kind, name] = key.split("/");
   if (!kind) return `component ${component}`;
+  if (kind === name) return `the ${kind} of ${component}`;
   return `${kind} ${name} of ${component}`;
 }
 
