@@ -11,12 +11,15 @@ import { findDrift, scanOwnedFiles } from "./drift/index.js";
 import { canonicalJson } from "./hash.js";
 import type { Component, Ir } from "./ir.js";
 import { readLock, type Lock } from "./lock/index.js";
-import { planBuild, type Plan } from "./plan.js";
+import { planBuild, type Observations, type Plan } from "./plan.js";
 import { isSound, loadProject, type Project } from "./project.js";
 
 export type Observation =
   | { ok: false; project: Project; diagnostics: Diagnostic[] }
-  | { ok: true; project: Project & { base: NonNullable<Project["base"]>; desired: NonNullable<Project["desired"]> }; lock: Lock; lockExists: boolean; plan: Plan; diagnostics: Diagnostic[] };
+  | {
+    ok: true; project: Project & { base: NonNullable<Project["base"]>; desired: NonNullable<Project["desired"]> };
+    lock: Lock; lockExists: boolean; seen: Observations; plan: Plan; diagnostics: Diagnostic[];
+  };
 
 export async function observeProject(dir: string, cwd: string): Promise<Observation> {
   const project = await loadProject(dir, cwd);
@@ -30,10 +33,9 @@ export async function observeProject(dir: string, cwd: string): Promise<Observat
   const diagnostics = [...project.diagnostics, ...shared].sort(compareDiagnostics);
   if (hasErrors(diagnostics)) return { ok: false, project, diagnostics };
   const container = await containerHash(root, project.desired.system.container);
-  const plan = planBuild(project.desired, project.base, project.changedBy, {
-    lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift,
-  });
-  return { ok: true, project, lock, lockExists: exists, plan, diagnostics };
+  const seen: Observations = { lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift };
+  const plan = planBuild(project.desired, project.base, project.changedBy, seen);
+  return { ok: true, project, lock, lockExists: exists, seen, plan, diagnostics };
 }
 
 /**
