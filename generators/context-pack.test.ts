@@ -22,7 +22,7 @@ describe("the context pack", () => {
     expect(pack).toMatch(/^# phoenix context pack: component web, attempt 2\n\n## The system\n/);
     expect(pack).toContain("- WEB-2 MUST: The sign-in button is blue (#1d4ed8).");
     expect(pack).toContain("- WEB-3 SHOULD: The page works without JavaScript frameworks. (because it must load fast on slow phones)");
-    expect(pack).toContain('- check unit: run "npx vitest run test/web" timeout 1m covers WEB-1, WEB-2 (within 1m)');
+    expect(pack).toContain('- check unit: run "npx vitest run test/web" timeout 1m covers WEB-1, WEB-2\n');
     expect(pack).toContain("## You may write only\nFiles matching: src/web/** (paths relative to the root).");
     expect(pack).toContain("Never: test/**, specs, phoenix.lock;");
     expect(pack).toContain("## Dependency api: src/api/index.ts\nexport function signIn(email: string, password: string): Promise<string>;");
