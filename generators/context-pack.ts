@@ -20,6 +20,8 @@ export interface ContextPackInput {
   ir: Ir;
   component: Component;
   attempt: number;
+  /** What went wrong in the previous attempt (formatted feedback); never trimmed. */
+  feedback?: string;
 }
 
 export async function buildContextPack(input: ContextPackInput): Promise<string> {
@@ -31,6 +33,7 @@ export async function buildContextPack(input: ContextPackInput): Promise<string>
     section(`Your component: ${component.name}`, componentSpec(component)),
     section("You may write only", writeRules(component, ir)),
     ...await Promise.all(component.dependsOn.map((d) => dependencyPart(d.value, ir, root))),
+    ...(input.feedback ? [section("What went wrong last time: fix this first", input.feedback)] : []),
   ];
   return `${parts.join("\n\n")}\n`;
 }

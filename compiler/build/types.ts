@@ -4,25 +4,17 @@
  *
  *   workspace -> agent -> guard -> checks -> (feedback -> agent ...) -> apply -> record -> journal
  */
-import type { Check } from "../ir.js";
-
-/** A private copy of the system root in which one attempt of one node works. */
-export interface Workspace {
-  /** Absolute path of the copy; the agent's and the checks' working directory. */
-  dir: string;
-  /** Every regular file at the start (path relative to the root -> sha256), to diff against. */
-  start: ReadonlyMap<string, string>;
-  /** Removes the copy. Safe to call twice. */
-  discard(): Promise<void>;
-}
 
 /** One file an attempt changed, relative to the root. */
 export interface FileChange {
   path: string;
   change: "added" | "modified" | "deleted";
-  /** sha256 of the new content; absent for a deletion. */
-  hash?: string;
+  /** A pipe, socket or device is `other`. */
+  kind: "file" | "symlink" | "other";
+  /** Size in bytes of the new content; absent for a deletion. */
   size?: number;
+  /** For a symlink: where it points. */
+  target?: string;
 }
 
 /** Why the guard refused a change. */
@@ -76,31 +68,9 @@ export interface Feedback {
   attempt: number;
   checks: CheckOutcome[];
   refused: Refusal[];
+  /** Set when the agent itself failed (exited non-zero, timed out, a bad script). */
+  agentError?: string;
 }
 
 /** How checks and command agents are confined. */
 export type SandboxMode = "auto" | "bwrap" | "none";
-
-export interface RunCheckOptions {
-  workspace: string;
-  check: Check;
-  owner: string;
-  sandbox: SandboxMode;
-  /** Extra environment for the check. */
-  env?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
-/** One line of `.phoenix/journal.jsonl`. */
-export interface JournalEntry {
-  at: string;
-  node: string;
-  attempt: number;
-  reasons: string[];
-  agent: string;
-  durationMs: number;
-  outcome: "green" | "failed" | "refused" | "question" | "no-progress" | "cancelled" | "error";
-  checks: { check: string; verdict: CheckVerdict; durationMs: number }[];
-  refused: Refusal[];
-  tokens?: { input: number; output: number };
-}

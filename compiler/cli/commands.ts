@@ -81,6 +81,21 @@ export const commands: readonly CommandSpec[] = [
     load: () => import("./status.js"),
   },
   {
+    name: "build",
+    args: "[TARGET...]",
+    summary: "regenerate stale components with agents, verified by their checks, until green",
+    options: [
+      { flags: "-j, --jobs <n>", description: "how many components to build at once (WIP limit)", default: "2" },
+      { flags: "--max-attempts <n>", description: "attempts per component before it fails", default: "3" },
+      { flags: "--dry-run", description: "print what would be built, and why, then stop" },
+      { flags: "--agent <provider[:argument]>", description: "use this agent for every component in this run (e.g. scripted:demo.json)" },
+      { flags: "--sandbox <mode>", description: "confine checks and command agents", default: "auto", choices: ["auto", "bwrap", "none"] },
+      { flags: "--runner <runner>", description: "where checks run: here, or in the root's project-container", default: "local", choices: ["local", "container"] },
+      { flags: "--json", description: "stream build events as JSON lines" },
+    ],
+    load: () => import("./build.js"),
+  },
+  {
     name: "delta new",
     args: "<NAME> <SUMMARY>",
     summary: "write a delta skeleton for a component, pinned to its current spec hash",

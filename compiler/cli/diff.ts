@@ -3,12 +3,10 @@
  * state, and drift, like `terraform plan`. Reads only: phoenix.lock is never written.
  */
 import type { CommandContext } from "./command.js";
-import { UsageError } from "./command.js";
 import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
-import { didYouMean } from "../../spec-lang/index.js";
+import { targetClosure } from "./targets.js";
 import { diffJson, formatDiff, type DiffContext } from "../diff-format.js";
-import { withDependencies } from "../graph.js";
 import { observeProject } from "../observe.js";
 import { planOf, type Plan } from "../plan.js";
 
@@ -20,22 +18,13 @@ export async function run(context: CommandContext): Promise<number> {
     else reportDiagnostics(seen.diagnostics, seen.project.files.length, "text", context.stdout);
     return 1;
   }
-  const plan = limitTo(seen.plan, targetsOf(context.args, seen.project.desired.components.map((c) => c.name), seen.project.desired));
+  const plan = limitTo(seen.plan, targetClosure(context.args, seen.project.desired));
   const deltas = [...new Set(seen.project.desired.components.flatMap((c) => seen.project.changedBy.get(c.name) ?? []))].sort();
   const diff: DiffContext = { deltas, lockSerial: seen.lockExists ? seen.lock.serial : undefined, explain: context.options["explain"] === true };
   if (json) context.stdout.write(`${JSON.stringify({ ...diffJson(plan, diff), diagnostics: seen.diagnostics }, null, 2)}\n`);
   else context.stdout.write(formatDiff(plan, diff));
   const differs = plan.components.some((c) => c.action !== "none");
   return context.options["exitCode"] === true && differs ? 1 : 0;
-}
-
-/** The targets and their dependencies, or every component when no target is given. */
-function targetsOf(args: readonly string[], names: readonly string[], desired: Parameters<typeof withDependencies>[0]): Set<string> | undefined {
-  if (args.length === 0) return undefined;
-  for (const target of args) {
-    if (!names.includes(target)) throw new UsageError(`no component '${target}' in the desired state${didYouMean(target, names)}`);
-  }
-  return withDependencies(desired, args);
 }
 
 function limitTo(plan: Plan, names: Set<string> | undefined): Plan {

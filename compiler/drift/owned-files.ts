@@ -20,6 +20,7 @@ import {
 } from "./stat-cache.js";
 import { absentAs } from "../absent.js";
 import { normaliseGlob } from "../graph.js";
+import { forEachLimited } from "../limit.js";
 
 /** Never part of the system: version control, installed packages, phoenix's own state. */
 const SKIPPED = new Set([".git", "node_modules", ".phoenix"]);
@@ -137,14 +138,6 @@ async function statFile(path: string): Promise<FileStat | undefined> {
 async function hashFile(path: string): Promise<Hash | undefined> {
   const bytes = await readFile(path).catch(absentAs(undefined));
   return bytes && sha256(bytes);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function filesByComponent(ir: Ir, owners: ReadonlyMap<string, string[]>, entries: ReadonlyMap<string, CacheEntry>): Map<string, Map<string, Hash>> {

@@ -1,0 +1,327 @@
+/**
+ * `phoenix build`, the engine: moves current state to desired state.
+ *
+ *   writer lock -> finish interrupted applies -> observe and plan -> remove what the specs dropped
+ *   -> build stale nodes in topological order, up to `jobs` at once (pull, WIP limit)
+ *
+ * A node is decided when its dependencies are done: stale in the plan, or made stale by a
+ * dependency whose rebuilt interface differs from the one it was built against; a dependency
+ * rebuilt with the same interface leaves it alone (early cutoff). A node whose dependency did not
+ * get green is blocked; independent nodes carry on (stop the line downstream only).
+ */
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { agentKey, createAgent, type AgentProvider } from "../../generators/agents/index.js";
+import type { Diagnostic } from "../../spec-lang/index.js";
+import { UserError } from "../cli/command.js";
+import { checkTargets } from "../cli/targets.js";
+import { buildGraph, withDependencies } from "../graph.js";
+import { inputHash } from "../hash.js";
+import type { Agent, Component, Ir } from "../ir.js";
+import { readLock, withWriterLock, writeLock, type Lock } from "../lock/index.js";
+import { observeProject } from "../observe.js";
+import { buildInputs, effectiveAgent, type ComponentPlan } from "../plan.js";
+import { completeApply, recoverApplies, stageApply, type ApplyEffects, type ApplyIntent } from "./apply.js";
+import type { BuildEvent, NodeResult } from "./events.js";
+import { commitPaths, gitTopLevel } from "./git.js";
+import { appendJournal } from "./journal.js";
+import { buildNode, buildScratchDir, type NodeOutcome } from "./node-build.js";
+import { openSandbox, type Sandbox } from "./sandbox.js";
+import { containerSandbox } from "./container.js";
+import type { SandboxMode } from "./types.js";
+
+export interface BuildOptions {
+  projectDir: string;
+  /** Where file names in messages are relative to. */
+  cwd: string;
+  /** Build only these and their dependencies; empty: everything. */
+  targets: readonly string[];
+  jobs: number;
+  maxAttempts: number;
+  sandbox: SandboxMode;
+  runner: "local" | "container";
+  /** `--agent`: overrides every component's and the system's agent for this run. */
+  agent?: Agent;
+  dryRun: boolean;
+  signal: AbortSignal;
+  emit(event: BuildEvent): void;
+  onWarning(message: string): void;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type BuildOutcome =
+  | { kind: "invalid"; diagnostics: Diagnostic[]; files: number }
+  | { kind: "planned"; nodes: ComponentPlan[] }
+  | { kind: "built"; exitCode: number; results: Map<string, { result: NodeResult; detail: string }> };
+
+export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
+  return withWriterLock(options.projectDir, () => buildLocked(options), { onWarning: options.onWarning });
+}
+
+async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
+  const { projectDir } = options;
+  const keeper = new LockKeeper(projectDir, (await readLock(projectDir, { cwd: options.cwd })).lock);
+  const repo = await gitTopLevel(projectDir);
+  const effects = applyEffects(keeper, projectDir, repo, options.onWarning);
+  const recovered = await recoverApplies(projectDir, effects);
+  if (recovered.length > 0) options.emit({ type: "recovered", nodes: recovered });
+  await rm(buildScratchDir(projectDir), { recursive: true, force: true });
+
+  const seen = await observeProject(projectDir, options.cwd);
+  if (!seen.ok) return { kind: "invalid", diagnostics: seen.diagnostics, files: seen.project.files.length };
+  const ir = withAgentOverride(seen.project.desired, options.agent);
+  checkTargets(options.targets, ir);
+  const scope = options.targets.length > 0 ? withDependencies(ir, options.targets) : new Set(ir.components.map((c) => c.name));
+  const planned = seen.plan.components.filter((c) => scope.has(c.name) && c.action !== "none" && c.action !== "remove");
+  const removals = options.targets.length > 0 ? [] : seen.plan.components.filter((c) => c.action === "remove");
+  if (options.dryRun) return { kind: "planned", nodes: [...planned, ...removals] };
+
+  const agents = await agentsFor(ir, planned.map((c) => c.name), projectDir);
+  const sandbox = options.runner === "container"
+    ? await containerSandbox(join(projectDir, ir.system.root), ir.system.container, { onWarning: options.onWarning })
+    : await openSandbox(options.sandbox, { scratchDir: join(projectDir, ".phoenix"), onWarning: options.onWarning });
+  const buildId = randomUUID();
+  options.emit({
+    type: "plan", build: buildId, nodes: planned.map((c) => ({ node: c.name, reasons: c.reasons.map((r) => r.code) })),
+    removals: removals.map((c) => c.name), sandbox: sandbox.kind, jobs: options.jobs,
+    agents: Object.fromEntries(planned.map((c) => [c.name, agents.get(c.name)!.label])),
+  });
+
+  for (const removal of removals) await remove(removal.name, keeper, projectDir, ir, effects, options);
+  const context: Scheduling = {
+    options, ir, keeper, agents, sandbox, buildId, effects, repo, seenDrift: seen.seen,
+    stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
+  };
+  const results = await schedule(context, [...scope]);
+  return { kind: "built", exitCode: [...results.values()].every((r) => r.result === "green" || r.result === "unchanged") ? 0 : 1, results };
+}
+
+/** The IR the build uses: with `--agent`, that agent builds every component (and is recorded as their builder). */
+function withAgentOverride(ir: Ir, agent: Agent | undefined): Ir {
+  if (!agent) return ir;
+  return { ...ir, system: { ...ir.system, agent }, components: ir.components.map(({ agent: _, ...c }) => c) };
+}
+
+/** One provider per distinct agent, made before any node starts so a missing one stops nothing half-way. */
+async function agentsFor(ir: Ir, nodes: readonly string[], projectDir: string): Promise<Map<string, AgentProvider>> {
+  const byKey = new Map<string, Promise<AgentProvider>>();
+  const out = new Map<string, AgentProvider>();
+  for (const name of nodes) {
+    const agent = effectiveAgent(ir.components.find((c) => c.name === name)!, ir);
+    if (!agent) throw new UserError(`component ${name} has no agent: set \`agent PROVIDER\` in the system block (or the component), or pass --agent`);
+    const key = agentKey(agent);
+    if (!byKey.has(key)) byKey.set(key, createAgent(agent, projectDir));
+    out.set(name, await byKey.get(key)!);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// phoenix.lock while building
+
+/** The lock in memory and on disk, changed one write at a time. */
+class LockKeeper {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly projectDir: string, public lock: Lock) {}
+
+  /** Applies `change` to a copy of the lock and writes it, after every earlier update. */
+  update<T>(change: (lock: Lock) => T): Promise<T> {
+    const next = this.queue.then(async () => {
+      const copy = structuredClone(this.lock);
+      const result = change(copy);
+      this.lock = (await writeLock(this.projectDir, copy)).lock;
+      return result;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Runs `work` after every earlier update, before any later one (applies must not interleave). */
+  serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function applyEffects(keeper: LockKeeper, projectDir: string, repo: string | null, onWarning: (m: string) => void): ApplyEffects {
+  return {
+    // called inside keeper.serial: write directly, not through the queue (it would wait for itself)
+    async record(intent) {
+      const copy = structuredClone(keeper.lock);
+      if (intent.state) copy.components[intent.node] = intent.state;
+      else delete copy.components[intent.node];
+      keeper.lock = (await writeLock(projectDir, copy)).lock;
+    },
+    async commit(intent) {
+      if (!repo) return;
+      const rootDir = join(projectDir, intent.root);
+      const paths = [...intent.writes, ...intent.deletes].map((p) => join(rootDir, p));
+      try {
+        await commitPaths(repo, [...paths, join(projectDir, "phoenix.lock")], intent.commit!.message);
+      } catch (error) {
+        onWarning(`could not commit ${intent.node}'s build (its files and phoenix.lock are written): ${(error as Error).message.split("\n")[0]}`);
+      }
+    },
+  };
+}
+
+async function remove(node: string, keeper: LockKeeper, projectDir: string, ir: Ir, effects: ApplyEffects, options: BuildOptions): Promise<void> {
+  const built = keeper.lock.components[node]!;
+  const intent: ApplyIntent = { node, root: ir.system.root, writes: [], deletes: Object.keys(built.outputs), state: null };
+  await keeper.serial(async () => {
+    await stageApply(projectDir, projectDir, intent);
+    await completeApply(projectDir, intent, effects);
+  });
+  options.emit({ type: "removed", node, files: intent.deletes.length });
+}
+
+// ---------------------------------------------------------------------------------------------
+// scheduling
+
+interface Scheduling {
+  options: BuildOptions;
+  ir: Ir;
+  keeper: LockKeeper;
+  agents: Map<string, AgentProvider>;
+  sandbox: Sandbox;
+  buildId: string;
+  effects: ApplyEffects;
+  repo: string | null;
+  seenDrift: Parameters<typeof buildInputs>[2];
+  /** Nodes the plan calls stale, with their reasons. */
+  stale: Map<string, string[]>;
+}
+
+type Done = { result: NodeResult; detail: string };
+
+/** Builds the nodes of `scope`, dependencies first, at most `jobs` at a time. */
+async function schedule(context: Scheduling, scope: readonly string[]): Promise<Map<string, Done>> {
+  const { options, ir } = context;
+  const graph = buildGraph(ir);
+  const inScope = new Set(scope);
+  const dependencies = (name: string) => (graph.predecessors(name) ?? []).filter((d) => inScope.has(d));
+  const done = new Map<string, Done>();
+  const waiting = new Set(scope);
+  const running = new Map<string, Promise<void>>();
+  const total = context.stale.size;
+  let started = 0;
+  const finish = (name: string, outcome: Done) => {
+    done.set(name, outcome);
+    if (outcome.result !== "unchanged") options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: 0, durationMs: 0 });
+  };
+  const onAbort = () => options.emit({ type: "cancelling" });
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      let progressed = true;
+      while (progressed) {
+        progressed = false;
+        for (const name of [...waiting]) {
+          const deps = dependencies(name);
+          const failedDep = deps.find((d) => done.has(d) && !["green", "unchanged"].includes(done.get(d)!.result));
+          if (failedDep) {
+            waiting.delete(name);
+            finish(name, { result: "blocked", detail: `blocked by ${failedDep} (${done.get(failedDep)!.result})` });
+            progressed = true;
+            continue;
+          }
+          if (!deps.every((d) => done.has(d))) continue;
+          const decision = decide(context, name);
+          if (decision.kind === "skip") {
+            waiting.delete(name);
+            finish(name, decision.done);
+            progressed = true;
+            continue;
+          }
+          if (options.signal.aborted) {
+            waiting.delete(name);
+            finish(name, { result: "cancelled", detail: "not started: the build was cancelled" });
+            progressed = true;
+            continue;
+          }
+          if (running.size >= options.jobs) continue;
+          waiting.delete(name);
+          const component = ir.components.find((c) => c.name === name)!;
+          started++;
+          options.emit({ type: "node-start", node: name, index: started, total: Math.max(total, started), reasons: decision.reasons, agent: context.agents.get(name)?.label ?? "" });
+          const t0 = performance.now();
+          running.set(name, runNode(context, component, decision.reasons).then((outcome) => {
+            running.delete(name);
+            done.set(name, outcome);
+            options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: outcome.attempts, durationMs: Math.round(performance.now() - t0), ...(outcome.files !== undefined && { files: outcome.files }) });
+          }));
+          progressed = true;
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+  } finally {
+    options.signal.removeEventListener("abort", onAbort);
+  }
+  const counts = { green: 0, unchanged: 0, failed: 0, "needs-human": 0, blocked: 0, cancelled: 0 } satisfies Record<NodeResult, number>;
+  for (const r of done.values()) counts[r.result]++;
+  const awaitingApproval = [...done].filter(([name, r]) => r.result === "green" && ir.components.find((c) => c.name === name)!.autonomy === "supervised").map(([name]) => name);
+  const exitCode = counts.failed + counts["needs-human"] + counts.blocked + counts.cancelled > 0 ? 1 : 0;
+  options.emit({ type: "done", counts, removed: 0, awaitingApproval, exitCode });
+  return done;
+}
+
+type Decision = { kind: "build"; reasons: string[] } | { kind: "skip"; done: Done };
+
+/** Whether a node whose dependencies are done needs building, now that their interfaces are known. */
+function decide(context: Scheduling, name: string): Decision {
+  const { keeper } = context;
+  const question = Object.entries(keeper.lock.questions ?? {}).find(([, q]) => q.component === name);
+  const planned = context.stale.get(name);
+  if (question && (planned || !keeper.lock.components[name])) {
+    return { kind: "skip", done: { result: "needs-human", detail: `waits for an answer to ${question[0]}: ${question[1].text}` } };
+  }
+  if (planned) return { kind: "build", reasons: planned };
+  const built = keeper.lock.components[name];
+  const component = context.ir.components.find((c) => c.name === name)!;
+  const inputs = buildInputs(component, context.ir, { ...context.seenDrift, lock: keeper.lock });
+  if (built && inputHash(inputs) !== built.inputHash) {
+    const changed = Object.entries(inputs.dependencyInterfaces).filter(([d, h]) => built.dependencyInterfaces[d] !== h).map(([d]) => d);
+    return { kind: "build", reasons: changed.length > 0 ? ["dependency-interface-changed"] : ["spec-changed"] };
+  }
+  return { kind: "skip", done: { result: "unchanged", detail: "up to date" } };
+}
+
+async function runNode(context: Scheduling, component: Component, reasons: string[]): Promise<NodeOutcome> {
+  const { options, ir, keeper } = context;
+  const projectDir = options.projectDir;
+  const inputs = buildInputs(component, ir, { ...context.seenDrift, lock: keeper.lock });
+  try {
+    return await buildNode({
+      projectDir: projectDir, rootDir: join(projectDir, ir.system.root), ir, component, inputs, inputHash: inputHash(inputs), reasons,
+      agent: context.agents.get(component.name)!, sandbox: context.sandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
+      env: options.env ?? process.env, signal: options.signal, emit: options.emit,
+      journal: (entry) => appendJournal(projectDir, entry),
+      apply: (intent, workspaceDir) => keeper.serial(async () => {
+        await stageApply(projectDir, workspaceDir, { ...intent, root: ir.system.root });
+        await completeApply(projectDir, { ...intent, root: ir.system.root }, context.effects);
+      }),
+      ask: (question) => keeper.update((lock) => {
+        const id = nextQuestionId(lock, component);
+        lock.questions = { ...lock.questions, [id]: { component: component.name, text: question.text, askedAt: new Date().toISOString(), ...(question.options && { options: question.options }) } };
+        return id;
+      }),
+      commits: context.repo !== null && component.autonomy === "autonomous",
+    });
+  } catch (error) {
+    if (error instanceof UserError) return { result: "failed", detail: error.message, attempts: 0 };
+    throw error;
+  }
+}
+
+/** `web-Q1`, `web-Q2`, ...: the first number no open question or recorded decision of the node uses. */
+function nextQuestionId(lock: Lock, component: Component): string {
+  const taken = new Set([...Object.keys(lock.questions ?? {}), ...component.decisions.map((d) => d.id)]);
+  let n = 1;
+  while (taken.has(`${component.name}-Q${n}`)) n++;
+  return `${component.name}-Q${n}`;
+}

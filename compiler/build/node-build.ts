@@ -1,0 +1,239 @@
+/**
+ * One node, start to finish: a workspace, then attempts (context -> agent -> guard -> checks),
+ * each failure fed back to the agent, until every blocking check passes (then the owned files
+ * are applied and recorded), the agent asks a question, attempts run out, or an attempt makes no
+ * progress. Nothing touches the real tree before the apply.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildContextPack } from "../../generators/context-pack.js";
+import { interfaceHash } from "../../generators/interface.js";
+import type { AgentProvider, AgentResult } from "../../generators/agents/index.js";
+import { canonicalJson, type BuildInputs } from "../hash.js";
+import type { Component, Ir } from "../ir.js";
+import type { ComponentState, Verdict } from "../lock/schema.js";
+import { recordBuild } from "../record.js";
+import type { ApplyIntent } from "./apply.js";
+import { commitMessage } from "./git.js";
+import { blocks, checksOf, runCheck, type OwnedCheck } from "./checks.js";
+import type { BuildEvent, NodeResult } from "./events.js";
+import { failureSignature, formatFeedback } from "./feedback.js";
+import { guardRules, guardWorkspace, type GuardRules } from "./guard.js";
+import type { AttemptOutcome, JournalEntry } from "./journal.js";
+import type { Sandbox } from "./sandbox.js";
+import type { CheckOutcome, Feedback, Refusal } from "./types.js";
+import { createWorkspace, hashMatching, type Workspace } from "./workspace.js";
+
+/** Everything one node's build needs from the engine. */
+export interface NodeJob {
+  projectDir: string;
+  rootDir: string;
+  ir: Ir;
+  component: Component;
+  inputs: BuildInputs;
+  inputHash: string;
+  reasons: string[];
+  agent: AgentProvider;
+  sandbox: Sandbox;
+  maxAttempts: number;
+  buildId: string;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  emit(event: BuildEvent): void;
+  journal(entry: JournalEntry): Promise<void>;
+  /** Applies a green node's files and lock entry (serialised with every other lock write). */
+  apply(intent: Omit<ApplyIntent, "root">, workspaceDir: string): Promise<void>;
+  /** Records the question an agent asked; returns its ID. */
+  ask(question: { text: string; options?: string[] }): Promise<string>;
+  /** Whether the node's files are committed (autonomous nodes in a git repository). */
+  commits: boolean;
+}
+
+export interface NodeOutcome {
+  result: Exclude<NodeResult, "unchanged" | "blocked">;
+  detail: string;
+  attempts: number;
+  /** Files written or deleted in the real tree. */
+  files?: number;
+}
+
+/** Where builds keep their workspaces; emptied at the start of every build (a crash leaves some). */
+export function buildScratchDir(projectDir: string): string {
+  return join(projectDir, ".phoenix", "build");
+}
+
+export async function buildNode(job: NodeJob): Promise<NodeOutcome> {
+  const nodeDir = await mkdtemp(join(await ensure(buildScratchDir(job.projectDir)), `${job.component.name}-`));
+  try {
+    const workspace = await createWorkspace(job.rootDir, nodeDir, "workspace");
+    return await attempts(job, workspace, nodeDir);
+  } finally {
+    await rm(nodeDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+async function ensure(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function attempts(job: NodeJob, workspace: Workspace, nodeDir: string): Promise<NodeOutcome> {
+  const rules = guardRules(job.component, job.ir, job.projectDir);
+  const checks = checksOf(job.component, job.ir.system);
+  reportWaitingChecks(job, checks);
+  let feedback: Feedback | undefined;
+  let previous: string | undefined;
+  for (let attempt = 1; attempt <= job.maxAttempts; attempt++) {
+    if (job.signal.aborted) return { result: "cancelled", detail: "cancelled before attempt " + attempt, attempts: attempt - 1 };
+    job.emit({ type: "attempt-start", node: job.component.name, attempt, maxAttempts: job.maxAttempts });
+    const started = performance.now();
+    const step = await oneAttempt(job, workspace, nodeDir, rules, checks, attempt, feedback);
+    const last = step.kind !== "retry" || attempt === job.maxAttempts;
+    // no progress: the same failure as last time, and the agent changed nothing in between
+    const fingerprint = step.kind === "retry" ? `${failureSignature(step.feedback)}\n${canonicalJson(Object.fromEntries(await hashMatching(workspace.dir, rules.owned)))}` : undefined;
+    const stuck = fingerprint !== undefined && fingerprint === previous;
+    const outcome: AttemptOutcome = stuck ? "no-progress" : step.outcome;
+    await job.journal(entry(job, attempt, outcome, last || stuck, performance.now() - started, step));
+    job.emit({ type: "attempt-done", node: job.component.name, attempt, outcome });
+    if (step.kind === "done") return { ...step.node, attempts: attempt };
+    if (stuck) return { result: "failed", detail: `no progress: attempt ${attempt} failed as attempt ${attempt - 1} did, with no change in between; ${step.detail}`, attempts: attempt };
+    if (last) return { result: "failed", detail: `out of attempts (${job.maxAttempts}): ${step.detail}`, attempts: attempt };
+    feedback = step.feedback;
+    previous = fingerprint;
+  }
+  throw new Error("unreachable: the loop returns on its last attempt");
+}
+
+/** How one attempt ended: the node is done (one way or another), or it goes round again. */
+type Step =
+  | { kind: "done"; outcome: AttemptOutcome; node: Omit<NodeOutcome, "attempts">; detail: string; checks: CheckOutcome[]; refused: Refusal[]; tokens?: AgentResult["tokens"] }
+  | { kind: "retry"; outcome: AttemptOutcome; feedback: Feedback; detail: string; checks: CheckOutcome[]; refused: Refusal[]; tokens?: AgentResult["tokens"] };
+
+async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number, feedback: Feedback | undefined): Promise<Step> {
+  const node = job.component.name;
+  const agentResult = await runAgent(job, workspace, nodeDir, rules, attempt, feedback);
+  const { outcome, tokens } = agentResult;
+  const base = { checks: [] as CheckOutcome[], refused: agentResult.refused, ...(tokens && { tokens }) };
+  if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while the agent ran" }, detail: "cancelled", ...base };
+  if (outcome.kind === "question") {
+    const id = await job.ask(outcome);
+    job.emit({ type: "agent-done", node, attempt, outcome: "question", detail: outcome.text });
+    const detail = `asked ${id}: ${outcome.text}`;
+    return { kind: "done", outcome: "question", node: { result: "needs-human", detail: `${detail} (answer it with \`phoenix answer ${id} "..."\`)` }, detail, ...base };
+  }
+  job.emit({ type: "agent-done", node, attempt, outcome: outcome.kind, ...(outcome.kind === "error" && { detail: outcome.message }) });
+  const guard = await guardWorkspace(workspace, rules);
+  const refused = [...agentResult.refused, ...guard.refused];
+  if (refused.length > 0) job.emit({ type: "refused", node, attempt, refused });
+  if (outcome.kind === "error") {
+    const next: Feedback = { attempt, checks: [], refused, agentError: outcome.message };
+    return { kind: "retry", outcome: "agent-error", feedback: next, detail: `the agent failed: ${outcome.message.split("\n")[0]}`, ...base, refused };
+  }
+  if (refused.length > 0) {
+    const next: Feedback = { attempt, checks: [], refused };
+    return { kind: "retry", outcome: "refused", feedback: next, detail: `refused: ${refused.map((r) => `${r.path} (${r.reason})`).join(", ")}`, ...base, refused };
+  }
+  const results = await runChecks(job, workspace, checks, attempt);
+  if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while checks ran" }, detail: "cancelled", ...base, checks: results };
+  const failing = results.filter((r) => blocks(r, checks.find((c) => c.check.name === r.check && c.owner === r.owner)!.check));
+  if (failing.length > 0) {
+    const next: Feedback = { attempt, checks: results, refused: [] };
+    return { kind: "retry", outcome: "failed", feedback: next, detail: failing.map((f) => `${f.owner === "system" ? "system check " : ""}${f.check}: ${f.evidence.split("\n").slice(0, 2).join(" ")}`).join("; "), ...base, checks: results };
+  }
+  const files = await applyGreen(job, workspace, rules, results);
+  const detail = `checks passed on attempt ${attempt} of ${job.maxAttempts}; ${files} file${files === 1 ? "" : "s"} applied`;
+  return { kind: "done", outcome: "green", node: { result: "green", detail, files }, detail, ...base, checks: results };
+}
+
+async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rules: GuardRules, attempt: number, feedback: Feedback | undefined): Promise<AgentResult> {
+  const attemptDir = join(nodeDir, `attempt-${attempt}`);
+  await mkdir(attemptDir, { recursive: true });
+  const feedbackText = feedback ? formatFeedback(feedback) : undefined;
+  const context = await buildContextPack({
+    projectDir: job.projectDir, ir: job.ir, component: job.component, attempt, ...(feedbackText && { feedback: feedbackText }),
+  });
+  const contextFile = join(attemptDir, "context.md");
+  await writeFile(contextFile, context);
+  const feedbackFile = feedbackText ? join(attemptDir, "feedback.md") : undefined;
+  if (feedbackFile) await writeFile(feedbackFile, feedbackText!);
+  const questionDir = join(attemptDir, "ask");
+  await mkdir(questionDir);
+  try {
+    return await job.agent.run({
+      node: job.component.name, attempt, projectDir: job.projectDir, workspace: workspace.dir,
+      context, contextFile, ...(feedbackFile && { feedbackFile }), questionFile: join(questionDir, "question.txt"),
+      rules, sandbox: job.sandbox, readable: [job.projectDir], env: job.env, signal: job.signal,
+      runChecks: () => runChecks(job, workspace, checksOf(job.component, job.ir.system), attempt),
+    });
+  } catch (error) {
+    // a provider's own failure is this attempt's failure, told to the next attempt
+    return { outcome: { kind: "error", message: (error as Error).message }, refused: [] };
+  }
+}
+
+/** The deterministic checks, one after another; probe, judge and human checks wait (see checks.ts). */
+async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly OwnedCheck[], attempt: number): Promise<CheckOutcome[]> {
+  const node = job.component.name;
+  const results: CheckOutcome[] = [];
+  for (const owned of checks.filter((c) => c.check.kind === "run")) {
+    if (job.signal.aborted) break;
+    job.emit({ type: "check-start", node, attempt, check: owned.check.name, owner: owned.owner });
+    const result = await runCheck(owned, { workspace: workspace.dir, sandbox: job.sandbox, readable: [job.projectDir], env: job.env, signal: job.signal });
+    results.push(result);
+    job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence });
+  }
+  return results;
+}
+
+function reportWaitingChecks(job: NodeJob, checks: readonly OwnedCheck[]): void {
+  const why: Record<string, string> = {
+    probe: "probes observe a running system; they run with `phoenix observe`",
+    judge: "LLM judgment runs with the human-in-the-loop checks",
+    human: "passes only with `phoenix approve` for the current outputs",
+  };
+  const waiting = checks.filter((c) => c.check.kind !== "run").map((c) => ({ check: c.check.name, kind: c.check.kind, why: why[c.check.kind]! }));
+  if (waiting.length > 0) job.emit({ type: "checks-waiting", node: job.component.name, checks: waiting });
+}
+
+/** Applies a green workspace: the owned files that differ from the real tree, and the lock entry. */
+async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules, results: readonly CheckOutcome[]): Promise<number> {
+  const outputs = await hashMatching(workspace.dir, (p) => rules.owned(p) && !rules.protectedPath(p));
+  const current = await hashMatching(job.rootDir, (p) => rules.owned(p) && !rules.protectedPath(p));
+  const writes = [...outputs].filter(([path, hash]) => current.get(path) !== hash).map(([path]) => path);
+  const deletes = [...current.keys()].filter((path) => !outputs.has(path));
+  const at = new Date().toISOString();
+  const state: ComponentState = recordBuild(job.component, job.inputs, job.inputHash, {
+    outputs: Object.fromEntries(outputs),
+    interfaceHash: job.component.interface ? await interfaceHash(workspace.dir, job.component.interface, { cacheDir: join(job.projectDir, ".phoenix") }) : null,
+    checks: verdicts(results, at),
+    at,
+  });
+  const summary = `${writes.length} file${writes.length === 1 ? "" : "s"} written, ${deletes.length} deleted; reasons: ${job.reasons.join(", ")}`;
+  await job.apply({
+    node: job.component.name, writes, deletes, state,
+    ...(job.commits && {
+      commit: {
+        message: commitMessage({ node: job.component.name, inputHash: job.inputHash, checks: results.map((r) => `${checkKey(r)}=${r.verdict}`), summary }),
+      },
+    }),
+  }, workspace.dir);
+  return writes.length + deletes.length;
+}
+
+/** Check verdicts by lock key: a component's checks by name, the system's as `system.NAME`. */
+function verdicts(results: readonly CheckOutcome[], at: string): Record<string, Verdict> {
+  return Object.fromEntries(results.map((r) => [checkKey(r), { verdict: r.verdict, evidence: r.evidence, at, durationMs: r.durationMs }]));
+}
+
+export function checkKey(outcome: Pick<CheckOutcome, "owner" | "check">): string {
+  return outcome.owner === "system" ? `system.${outcome.check}` : outcome.check;
+}
+
+function entry(job: NodeJob, attempt: number, outcome: AttemptOutcome, final: boolean, durationMs: number, step: Step): JournalEntry {
+  return {
+    v: 1, build: job.buildId, at: new Date().toISOString(), node: job.component.name, attempt, maxAttempts: job.maxAttempts,
+    reasons: job.reasons, agent: job.agent.label, inputHash: job.inputHash, durationMs: Math.round(durationMs), outcome, final,
+    checks: step.checks.map((c) => ({ check: c.check, owner: c.owner, verdict: c.verdict, durationMs: c.durationMs })),
+    refused: step.refused, detail: step.detail, ...(step.tokens && { tokens: step.tokens }),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The one interface every coding agent implements: given a context pack and a workspace, change
+ * files in the workspace, or ask a question instead of guessing. Providers differ only in how
+ * they do it (a program, a script, an API conversation, a vendor CLI).
+ */
+import type { GuardRules } from "../../compiler/build/guard.js";
+import type { Sandbox } from "../../compiler/build/sandbox.js";
+import type { CheckOutcome, Refusal } from "../../compiler/build/types.js";
+
+/** One attempt of one node, as the agent sees it. */
+export interface AgentTask {
+  node: string;
+  /** 1, 2, ... */
+  attempt: number;
+  /** The project: the directory holding specs/. */
+  projectDir: string;
+  /** The attempt's workspace (a copy of the root): the agent's working directory. */
+  workspace: string;
+  /** The context pack, and the file it is also written to. */
+  context: string;
+  contextFile: string;
+  /** The previous attempt's check and guard feedback, as text; absent on attempt 1. */
+  feedbackFile?: string;
+  /** Where an agent writes a question to ask a person instead of guessing. */
+  questionFile: string;
+  /** What the agent may write: file tools refuse the rest as they are called. */
+  rules: GuardRules;
+  sandbox: Sandbox;
+  /** Folders a confined agent may read although a private /tmp would hide them. */
+  readable: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** Runs the node's deterministic checks on the workspace as it is now (a tool for API agents). */
+  runChecks: () => Promise<CheckOutcome[]>;
+  signal?: AbortSignal;
+}
+
+/** How an attempt ended, from the agent's side. */
+export type AgentOutcome =
+  | { kind: "done" }
+  | { kind: "question"; text: string; options?: string[] }
+  | { kind: "error"; message: string };
+
+export interface AgentResult {
+  outcome: AgentOutcome;
+  /** Writes the agent's file tools refused as it made them (told to it at the time). */
+  refused: Refusal[];
+  /** Tokens used, when the provider knows. */
+  tokens?: { input: number; output: number };
+}
+
+export interface AgentProvider {
+  /** How the agent is named in every output: `scripted "demo.json" (a replay, not a model)`. */
+  readonly label: string;
+  run(task: AgentTask): Promise<AgentResult>;
+}
