@@ -2,6 +2,7 @@
  * `phoenix status`: the andon board. One line per component with its state and last build, the
  * states that need someone first in the eye line (listed in the order of the build). Pure.
  */
+import type { JournalEntry } from "./build/journal.js";
 import type { Ir } from "./ir.js";
 import type { Lock } from "./lock/schema.js";
 import type { ComponentPlan, Plan } from "./plan.js";
@@ -23,21 +24,31 @@ export interface StatusRow {
   note: string;
 }
 
-export function statusRows(plan: Plan, desired: Ir, lock: Lock): StatusRow[] {
+/**
+ * `lastBuilds`: how each node's latest build ended (from the journal). A build that failed for
+ * exactly the inputs the node has now shows as failed; once the inputs move on it is just stale.
+ */
+export function statusRows(plan: Plan, desired: Ir, lock: Lock, lastBuilds: ReadonlyMap<string, JournalEntry> = new Map()): StatusRow[] {
   const supervised = new Set(desired.components.filter((c) => c.autonomy === "supervised").map((c) => c.name));
   return plan.components.map((c) => {
     const built = lock.components[c.name];
     const questions = Object.entries(lock.questions ?? {}).filter(([, q]) => q.component === c.name).map(([id]) => id);
-    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions) };
+    const last = lastBuilds.get(c.name);
+    const failedBuild = last && last.inputHash === c.inputHash && FAILED_OUTCOMES.has(last.outcome) ? last : undefined;
+    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions, failedBuild) };
   });
 }
 
-function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[]): { status: ComponentStatus; note: string } {
+/** Journal outcomes that end a build without getting green. */
+const FAILED_OUTCOMES = new Set(["failed", "no-progress", "refused", "agent-error"]);
+
+function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[], failedBuild: JournalEntry | undefined): { status: ComponentStatus; note: string } {
   if (c.action === "remove") return { status: "removed", note: "no longer in the specs" };
   if (c.drift.length > 0) return { status: "drifted", note: `${c.drift.length} file${c.drift.length === 1 ? "" : "s"} changed outside phoenix` };
   const failing = c.reasons.find((r) => r.code === "check-failing");
   if (failing) return { status: "failed", note: failing.detail };
   if (questions.length > 0) return { status: "needs-human", note: `phoenix answer ${questions.join(", ")}` };
+  if (failedBuild) return { status: "failed", note: `attempt ${failedBuild.attempt}/${failedBuild.maxAttempts}: ${failedBuild.detail ?? failedBuild.outcome}` };
   if (c.reasons.length > 0) return { status: "stale", note: c.reasons.map((r) => r.code).join(", ") };
   const approved = built?.approvals.some((a) => a.outputHash === built.outputHash) ?? false;
   if (supervised && !approved) return { status: "awaiting-approval", note: `phoenix approve ${c.name}` };

@@ -41,6 +41,7 @@ export function applyDir(projectDir: string, node: string): string {
 export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<void> {
   const dir = applyDir(projectDir, intent.node);
   await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
   for (const path of intent.writes) {
     const staged = join(dir, "files", path);
     await mkdir(dirname(staged), { recursive: true });

@@ -77,7 +77,8 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const removals = options.targets.length > 0 ? [] : seen.plan.components.filter((c) => c.action === "remove");
   if (options.dryRun) return { kind: "planned", nodes: [...planned, ...removals] };
 
-  const agents = await agentsFor(ir, planned.map((c) => c.name), projectDir);
+  // every node in scope may turn stale (a dependency's interface changes), but only planned ones must have an agent
+  const agents = await agentsFor(ir, [...scope], new Set(planned.map((c) => c.name)), projectDir);
   const sandbox = options.runner === "container"
     ? await containerSandbox(join(projectDir, ir.system.root), ir.system.container, { onWarning: options.onWarning })
     : await openSandbox(options.sandbox, { scratchDir: join(projectDir, ".phoenix"), onWarning: options.onWarning });
@@ -104,11 +105,12 @@ function withAgentOverride(ir: Ir, agent: Agent | undefined): Ir {
 }
 
 /** One provider per distinct agent, made before any node starts so a missing one stops nothing half-way. */
-async function agentsFor(ir: Ir, nodes: readonly string[], projectDir: string): Promise<Map<string, AgentProvider>> {
+async function agentsFor(ir: Ir, nodes: readonly string[], required: ReadonlySet<string>, projectDir: string): Promise<Map<string, AgentProvider>> {
   const byKey = new Map<string, Promise<AgentProvider>>();
   const out = new Map<string, AgentProvider>();
   for (const name of nodes) {
     const agent = effectiveAgent(ir.components.find((c) => c.name === name)!, ir);
+    if (!agent && !required.has(name)) continue;
     if (!agent) throw new UserError(`component ${name} has no agent: set \`agent PROVIDER\` in the system block (or the component), or pass --agent`);
     const key = agentKey(agent);
     if (!byKey.has(key)) byKey.set(key, createAgent(agent, projectDir));
@@ -286,6 +288,7 @@ function decide(context: Scheduling, name: string): Decision {
   const inputs = buildInputs(component, context.ir, { ...context.seenDrift, lock: keeper.lock });
   if (built && inputHash(inputs) !== built.inputHash) {
     const changed = Object.entries(inputs.dependencyInterfaces).filter(([d, h]) => built.dependencyInterfaces[d] !== h).map(([d]) => d);
+    if (!context.agents.has(name)) return { kind: "skip", done: { result: "failed", detail: "stale (a dependency's interface changed) but it has no agent: set `agent` in the specs or pass --agent" } };
     return { kind: "build", reasons: changed.length > 0 ? ["dependency-interface-changed"] : ["spec-changed"] };
   }
   return { kind: "skip", done: { result: "unchanged", detail: "up to date" } };

@@ -2,6 +2,7 @@
 import type { CommandContext } from "./command.js";
 import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
+import { lastBuilds, readJournal } from "../build/journal.js";
 import { observeProject } from "../observe.js";
 import { formatStatus, statusRows } from "../status-board.js";
 
@@ -11,7 +12,7 @@ export async function run(context: CommandContext): Promise<number> {
     reportDiagnostics(seen.diagnostics, seen.project.files.length, context.options["json"] === true ? "json" : "text", context.stdout);
     return 1;
   }
-  const rows = statusRows(seen.plan, seen.project.desired, seen.lock);
+  const rows = statusRows(seen.plan, seen.project.desired, seen.lock, lastBuilds((await readJournal(seen.project.dir)).entries));
   const serial = seen.lockExists ? seen.lock.serial : undefined;
   if (context.options["json"] === true) context.stdout.write(`${JSON.stringify({ schema: "phoenix.status/1", system: seen.project.desired.system.name, lockSerial: serial ?? null, components: rows }, null, 2)}\n`);
   else context.stdout.write(formatStatus(rows, seen.project.desired.system.name, serial));
