@@ -7,6 +7,7 @@
  * person, and are reported as waiting.
  */
 import type { Check } from "../ir.js";
+import { duration } from "../spec-changes.js";
 import { formatFailure, parseFailures } from "./failures.js";
 import { runProcess, tail } from "./process.js";
 import type { Sandbox } from "./sandbox.js";
@@ -70,7 +71,7 @@ export async function runCheck(owned: OwnedCheck, environment: CheckEnvironment)
 function evidenceOf(outcome: CheckOutcome, check: Check, problem: string | undefined): string {
   const seconds = `${(outcome.durationMs / 1000).toFixed(1)}s`;
   if (problem !== undefined) return `could not run: ${problem}`;
-  if (outcome.timedOut) return `timed out after ${seconds} (timeout ${Math.round((check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS) / 1000)}s)`;
+  if (outcome.timedOut) return `timed out after ${seconds} (timeout ${duration(check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS)})`;
   if (outcome.verdict === "pass") return `exit 0 in ${seconds}`;
   const head = `exit ${outcome.exitCode ?? "by signal"} in ${seconds}`;
   if (outcome.failures.length === 0) {

@@ -56,7 +56,8 @@ function vitestFailures(text: string): FailureItem[] {
   const items: FailureItem[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const head = /^ FAIL {1,2}(\S+?)(?: \[ \S+ \])?(?: > (.*))?$/.exec(lines[i]!);
+    // jest prints ` FAIL  file` alone; vitest always adds ` > test name` or ` [ file ]`
+    const head = /^ FAIL {1,2}(\S+?)(?: \[ \S+ \]| > (.*))$/.exec(lines[i]!);
     if (!head) continue;
     let message = "";
     let place: RegExpExecArray | null = null;
