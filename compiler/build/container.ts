@@ -13,11 +13,7 @@ import type { Sandbox } from "./sandbox.js";
 const ENGINES = ["docker", "podman"] as const;
 const DEFINITION_FILES = ["Containerfile", "Dockerfile"] as const;
 
-export interface ContainerOptions {
-  onWarning: (message: string) => void;
-}
-
-export async function containerSandbox(rootDir: string, container: string, _options: ContainerOptions): Promise<Sandbox> {
+export async function containerSandbox(rootDir: string, container: string): Promise<Sandbox> {
   const engine = await findEngine();
   const dir = resolve(rootDir, container);
   const file = DEFINITION_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));

@@ -79,19 +79,19 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
 
   // every node in scope may turn stale (a dependency's interface changes), but only planned ones must have an agent
   const agents = await agentsFor(ir, [...scope], new Set(planned.map((c) => c.name)), projectDir);
-  const sandbox = options.runner === "container"
-    ? await containerSandbox(join(projectDir, ir.system.root), ir.system.container, { onWarning: options.onWarning })
-    : await openSandbox(options.sandbox, { scratchDir: join(projectDir, ".phoenix"), onWarning: options.onWarning });
+  // agents always run here (confined by --sandbox); checks run here too, or in the project-container
+  const sandbox = await openSandbox(options.sandbox, { scratchDir: join(projectDir, ".phoenix"), onWarning: options.onWarning });
+  const checkSandbox = options.runner === "container" ? await containerSandbox(join(projectDir, ir.system.root), ir.system.container) : sandbox;
   const buildId = randomUUID();
   options.emit({
     type: "plan", build: buildId, nodes: planned.map((c) => ({ node: c.name, reasons: c.reasons.map((r) => r.code) })),
-    removals: removals.map((c) => c.name), sandbox: sandbox.kind, jobs: options.jobs,
+    removals: removals.map((c) => c.name), sandbox: sandbox.kind, checks: checkSandbox.kind, jobs: options.jobs,
     agents: Object.fromEntries(planned.map((c) => [c.name, agents.get(c.name)!.label])),
   });
 
   for (const removal of removals) await remove(removal.name, keeper, projectDir, ir, effects, options);
   const context: Scheduling = {
-    options, ir, keeper, agents, sandbox, buildId, effects, repo, seenDrift: seen.seen,
+    options, ir, keeper, agents, sandbox, checkSandbox, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
   };
   const results = await schedule(context, [...scope]);
@@ -189,6 +189,7 @@ interface Scheduling {
   keeper: LockKeeper;
   agents: Map<string, AgentProvider>;
   sandbox: Sandbox;
+  checkSandbox: Sandbox;
   buildId: string;
   effects: ApplyEffects;
   repo: string | null;
@@ -301,7 +302,7 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
   try {
     return await buildNode({
       projectDir: projectDir, rootDir: join(projectDir, ir.system.root), ir, component, inputs, inputHash: inputHash(inputs), reasons,
-      agent: context.agents.get(component.name)!, sandbox: context.sandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
+      agent: context.agents.get(component.name)!, sandbox: context.sandbox, checkSandbox: context.checkSandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
       env: options.env ?? process.env, signal: options.signal, emit: options.emit,
       journal: (entry) => appendJournal(projectDir, entry),
       apply: (intent, workspaceDir) => keeper.serial(async () => {

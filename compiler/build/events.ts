@@ -16,7 +16,7 @@ export type NodeResult =
 
 export type BuildEvent =
   | { type: "recovered"; nodes: string[] }
-  | { type: "plan"; build: string; nodes: { node: string; reasons: string[] }[]; removals: string[]; agents: Record<string, string>; sandbox: string; jobs: number }
+  | { type: "plan"; build: string; nodes: { node: string; reasons: string[] }[]; removals: string[]; agents: Record<string, string>; sandbox: string; checks: string; jobs: number }
   | { type: "removed"; node: string; files: number }
   | { type: "node-start"; node: string; index: number; total: number; reasons: string[]; agent: string }
   | { type: "attempt-start"; node: string; attempt: number; maxAttempts: number }

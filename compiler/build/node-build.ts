@@ -34,7 +34,10 @@ export interface NodeJob {
   inputHash: string;
   reasons: string[];
   agent: AgentProvider;
+  /** Confines the agent (and the checks, unless they run in a container). */
   sandbox: Sandbox;
+  /** Where checks run: the same sandbox, or the project-container. */
+  checkSandbox: Sandbox;
   maxAttempts: number;
   buildId: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -178,7 +181,7 @@ async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly Ow
   for (const owned of checks.filter((c) => c.check.kind === "run")) {
     if (job.signal.aborted) break;
     job.emit({ type: "check-start", node, attempt, check: owned.check.name, owner: owned.owner });
-    const result = await runCheck(owned, { workspace: workspace.dir, sandbox: job.sandbox, readable: [job.projectDir], env: job.env, signal: job.signal });
+    const result = await runCheck(owned, { workspace: workspace.dir, sandbox: job.checkSandbox, readable: [job.projectDir], env: job.env, signal: job.signal });
     results.push(result);
     job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence });
   }

@@ -31,7 +31,7 @@ export class ProgressPrinter {
         if (event.nodes.length === 0 && event.removals.length === 0) return ["nothing to build: every component is up to date"];
         return [
           `building ${event.nodes.length} component${event.nodes.length === 1 ? "" : "s"}` +
-            `${event.removals.length > 0 ? ` and removing ${event.removals.join(", ")}` : ""} (jobs ${event.jobs}, sandbox ${event.sandbox})`,
+            `${event.removals.length > 0 ? ` and removing ${event.removals.join(", ")}` : ""} (jobs ${event.jobs}, sandbox ${event.sandbox}${event.checks !== event.sandbox ? `, checks in ${event.checks}` : ""})`,
           ...(agents.length > 0 ? [`agent: ${agents.join("; ")}`] : []),
         ];
       }
