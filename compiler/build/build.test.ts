@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { calcCode, calcProject, calcSpecs, setPlan, treeHashes, type AgentPlan } from "../../fixtures/build-project.js";
-import { runPhoenix } from "../../fixtures/run-phoenix.js";
+import { repoRoot, runPhoenix } from "../../fixtures/run-phoenix.js";
 import { parseLock } from "../lock/index.js";
 import { parseJournal, type JournalEntry } from "./journal.js";
 
@@ -251,6 +251,34 @@ describe("phoenix build", () => {
     expect(run.stdout).toContain('agent: scripted "script.json" (a replay of recorded steps, not a model)');
     expect((await journalOf(dir))[0]!.agent).toBe('scripted "script.json" (a replay of recorded steps, not a model)');
     expect((await lockOf(dir)).components["extra"]!.agent).toEqual({ provider: "scripted", argument: "script.json" });
+  });
+
+  it("runs the system's checks for every node and feeds their failures back; an advisory check never blocks", async () => {
+    const specs = calcSpecs().replace('protect "test/**"', 'protect "test/**"\n  check syntax { run "for f in $(find src -name \'*.js\'); do node --check $f || exit 1; done" }')
+      .replace("check unit { run \"node --test test/extra.test.mjs\"", 'check style { run "grep -q hello src/extra/index.js && exit 1 || exit 0" advisory }\n  check unit { run "node --test test/extra.test.mjs"');
+    const dir = await calcProject({ ...good, extra: { 1: { write: { "src/extra/index.js": "export function hello( {" } }, 2: { write: calcCode.extra } } }, { specs });
+    const run = await build(dir, "extra");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/extra attempt 1: system check syntax failed: exit 1/);
+    expect(run.stdout).toMatch(/extra attempt 2: check style failed \(advisory\)/);
+    const feedback = await readFile(join(dir, LOG, "extra-2.feedback.md"), "utf8");
+    expect(feedback).toContain("## system check `syntax` failed");
+    expect(feedback).toContain("SyntaxError");
+    const lock = await lockOf(dir);
+    expect(lock.components["extra"]!.checks).toEqual({
+      style: expect.objectContaining({ verdict: "fail" }), unit: expect.objectContaining({ verdict: "pass" }), "system.syntax": expect.objectContaining({ verdict: "pass" }),
+    });
+  });
+
+  it("shows a live status line per running node on a terminal", async () => {
+    const dir = await calcProject({ ...good, extra: { "*": { write: calcCode.extra, sleepMs: 300 } } });
+    // `script` gives phoenix a real pseudo-terminal
+    const run = await execa("script", ["-qec", `node ${JSON.stringify(join(repoRoot, "dist/compiler/cli/main.js"))} build extra --sandbox none`, "/dev/null"], { cwd: dir, reject: false, env: { NO_COLOR: "1" } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain("  [1/1] extra attempt 1/3: agent working");
+    expect(run.stdout).toContain("  [1/1] extra attempt 1/3: running check unit");
+    // the live block is erased before the next log line
+    expect(run.stdout).toMatch(/\u001b\[1A\u001b\[0J✓ extra green/);
   });
 
   it("leaves no workspace behind", async () => {
