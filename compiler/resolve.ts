@@ -4,7 +4,7 @@
  * spec-lang's validation; what is found here needs the whole tree.
  */
 import {
-  diagnostic, itemsOfKind, type CheckItem, type ComponentBlock, type DecisionItem, type DeltaBlock, type Diagnostic,
+  diagnostic, isUsableDuration, isValidSamples, isValidVotes, itemsOfKind, type CheckItem, type ComponentBlock, type DecisionItem, type DeltaBlock, type Diagnostic,
   type Item, type NameRef, type RequirementItem, type Span, type SpecFile, type SystemBlock, type TextItem,
 } from "../spec-lang/index.js";
 import {
@@ -94,19 +94,28 @@ export function checkOf(check: CheckItem): Check | undefined {
     name: check.name.name,
     kind: kindLine.kind as CheckKind,
     subject: kindLine.value.value,
-    timeoutMs: itemsOfKind(items, "timeout")[0]?.duration.ms,
+    timeoutMs: keepValid(itemsOfKind(items, "timeout")[0]?.duration.ms, isUsableDuration),
     network: network === "allow" || network === "deny" ? network : undefined,
+    // a number too long for a double reads as Infinity, which JSON cannot hold; it was reported
     expect: itemsOfKind(items, "expect").map((e) => ({
       metric: e.metric.name,
       comparison: e.comparison,
       value: "ms" in e.value ? e.value.ms : e.value.value,
-    })),
-    samples: itemsOfKind(items, "samples")[0]?.count.value,
-    votes: itemsOfKind(items, "votes")[0]?.count.value ?? (kindLine.kind === "judge" ? 3 : undefined),
+    })).filter((e) => Number.isFinite(e.value)),
+    samples: keepValid(itemsOfKind(items, "samples")[0]?.count.value, isValidSamples),
+    votes: keepValid(itemsOfKind(items, "votes")[0]?.count.value, isValidVotes) ?? (kindLine.kind === "judge" ? 3 : undefined),
     covers: itemsOfKind(items, "covers").flatMap((c) => c.names.map((n) => n.name)),
     advisory: itemsOfKind(items, "advisory").length > 0,
     at: check.name.span,
   };
+}
+
+/**
+ * A value validation accepted, or undefined: `timeout 0s` or `samples 0` was reported per file,
+ * and the IR, which every later stage trusts (its schema rejects such values), does without it.
+ */
+function keepValid(value: number | undefined, isValid: (value: number) => boolean): number | undefined {
+  return value !== undefined && isValid(value) ? value : undefined;
 }
 
 function agentOf(items: readonly Item[]): Agent | undefined {

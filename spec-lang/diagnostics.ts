@@ -57,7 +57,8 @@ export const diagnosticCatalog = {
   "invalid-status": { severity: "error", message: "`expect status` takes an HTTP status from 100 to 599, not {value}" },
   "expect-needs-comparison": { severity: "error", message: "`expect {metric}` needs a bound such as `expect {metric} < 100ms`" },
   "expect-status-comparison": { severity: "error", message: "`expect status` takes a status code, such as `expect status 200`" },
-  "invalid-timeout": { severity: "error", message: "timeout must be longer than zero" },
+  "invalid-bound": { severity: "error", message: "`expect {metric}` takes a bound longer than zero and at most 24h, not {text}" },
+  "invalid-timeout": { severity: "error", message: "timeout must be longer than zero and at most 24h, not {text}" },
   "unknown-covered-requirement": { severity: "error", message: "check '{check}' covers '{id}', but component '{component}' has no requirement {id}{hint}" },
   "uncovered-requirement": { severity: "warning", message: "requirement {id} ({level}) is not covered by any check: add it to a check's `covers`" },
   // The whole tree (compiler/)

@@ -154,20 +154,24 @@ describe("checks", () => {
     }
   });
 
-  it("wants an odd, positive number of votes", () => {
+  it("wants an odd number of votes from 1 to 99", () => {
     expect(problems(component('  check t { judge "x" votes 2 }'))).toEqual([
-      "3:29 error invalid-count: `votes` must be an odd whole number (a majority must exist), not 2",
+      "3:29 error invalid-count: `votes` must be an odd whole number from 1 to 99 (a majority must exist), not 2",
     ]);
-    expect(codes(component('  check t { judge "x" votes 0 }'))).toEqual(["invalid-count"]);
-    expect(codes(component('  check t { judge "x" votes 1.5 }'))).toEqual(["invalid-count"]);
+    for (const votes of ["0", "1.5", "101", "99999999999999999999999"]) {
+      expect(codes(component(`  check t { judge "x" votes ${votes} }`)), votes).toEqual(["invalid-count"]);
+    }
     expect(codes(component('  check t { judge "x" votes 5 }'))).toEqual([]);
   });
 
-  it("wants at least one sample and a timeout longer than zero", () => {
+  it("wants 1 to 10000 samples, and timeouts and latency bounds longer than zero and at most a day", () => {
     expect(problems(component('  check t { probe "GET /" samples 0 timeout 0s }'))).toEqual([
-      "3:35 error invalid-count: `samples` must be a whole number of at least 1, not 0",
-      "3:45 error invalid-timeout: timeout must be longer than zero",
+      "3:35 error invalid-count: `samples` must be a whole number from 1 to 10000, not 0",
+      "3:45 error invalid-timeout: timeout must be longer than zero and at most 24h, not 0s",
     ]);
+    expect(codes(component('  check t { probe "GET /" samples 10001 timeout 25h }'))).toEqual(["invalid-count", "invalid-timeout"]);
+    expect(codes(component(`  check t { probe "GET /" expect p95 < 0ms expect p99 < ${"9".repeat(400)}ms }`))).toEqual(["invalid-bound", "invalid-bound"]);
+    expect(codes(component('  check t { probe "GET /" samples 10000 timeout 24h expect max <= 24h }'))).toEqual([]);
   });
 
   it("wants an HTTP status from 100 to 599", () => {

@@ -46,6 +46,30 @@ const OPTION_KINDS: Partial<Record<Item["kind"], readonly CheckKind[]>> = {
   timeout: ["run", "probe", "judge"], network: ["run"], expect: ["probe"], samples: ["probe"], votes: ["judge"],
 };
 
+/**
+ * Bounds on check options. Past them a value is a typo, and a timer cannot hold it: Node fires a
+ * timeout over 2^31-1 ms at once. The IR builder drops values outside them, so nothing
+ * downstream sees a value that was reported.
+ */
+export const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+export const MAX_SAMPLES = 10_000;
+export const MAX_VOTES = 99;
+
+/** A timeout or latency bound: longer than zero and at most a day. */
+export function isUsableDuration(ms: number): boolean {
+  return ms > 0 && ms <= MAX_DURATION_MS;
+}
+
+/** A whole number of probe samples from 1 to MAX_SAMPLES. */
+export function isValidSamples(count: number): boolean {
+  return Number.isInteger(count) && count >= 1 && count <= MAX_SAMPLES;
+}
+
+/** An odd whole number of judge votes from 1 to MAX_VOTES, so a majority exists. */
+export function isValidVotes(count: number): boolean {
+  return Number.isInteger(count) && count >= 1 && count <= MAX_VOTES && count % 2 === 1;
+}
+
 const PROVIDERS = ["anthropic", "claude-code", "codex", "command", "scripted"] as const;
 const LATENCY_METRICS = ["p50", "p90", "p95", "p99", "max", "mean"];
 
@@ -207,19 +231,21 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
 function validateCheckOption(item: Item, out: Diagnostic[]): void {
   switch (item.kind) {
     case "timeout":
-      if (item.duration.ms <= 0) out.push(diagnostic("invalid-timeout", item.duration.span));
+      if (!isUsableDuration(item.duration.ms)) out.push(diagnostic("invalid-timeout", item.duration.span, { text: item.duration.text }));
       break;
     case "network":
       expectWord(item.value, "network", ["allow", "deny"], out);
       break;
     case "votes":
-      if (!Number.isInteger(item.count.value) || item.count.value < 1 || item.count.value % 2 === 0) {
-        out.push(diagnostic("invalid-count", item.count.span, { keyword: "votes", rule: "an odd whole number (a majority must exist)", value: item.count.value }));
+      if (!isValidVotes(item.count.value)) {
+        const rule = `an odd whole number from 1 to ${MAX_VOTES} (a majority must exist)`;
+        out.push(diagnostic("invalid-count", item.count.span, { keyword: "votes", rule, value: item.count.value }));
       }
       break;
     case "samples":
-      if (!Number.isInteger(item.count.value) || item.count.value < 1) {
-        out.push(diagnostic("invalid-count", item.count.span, { keyword: "samples", rule: "a whole number of at least 1", value: item.count.value }));
+      if (!isValidSamples(item.count.value)) {
+        const rule = `a whole number from 1 to ${MAX_SAMPLES}`;
+        out.push(diagnostic("invalid-count", item.count.span, { keyword: "samples", rule, value: item.count.value }));
       }
       break;
     case "expect":
@@ -245,6 +271,7 @@ function validateExpect(item: Extract<Item, { kind: "expect" }>, out: Diagnostic
     return;
   }
   if (!item.comparison || !("ms" in item.value)) out.push(diagnostic("expect-needs-comparison", item.span, { metric }));
+  else if (!isUsableDuration(item.value.ms)) out.push(diagnostic("invalid-bound", item.value.span, { metric, text: item.value.text }));
 }
 
 function validateAgent(provider: NameRef, argument: TextLit | undefined, span: Span, out: Diagnostic[]): void {

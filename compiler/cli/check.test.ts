@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 
@@ -30,7 +30,7 @@ const expectedForBadFixtures: Record<string, string[]> = {
     "fixtures/bad/several-errors.phx:14:54: error invalid-duration: '5min' is not a duration: write a number followed by ms, s, m or h (for example 30s)",
     'fixtures/bad/several-errors.phx:18:8: error unterminated-string: unterminated string: add the closing " on the same line, or use """ for text over several lines',
     'fixtures/bad/several-errors.phx:19:23: error invalid-escape: unknown escape \\q in string: use \\", \\\\, \\n or \\t',
-    "fixtures/bad/several-errors.phx:25:51: error invalid-count: `votes` must be an odd whole number (a majority must exist), not 2",
+    "fixtures/bad/several-errors.phx:25:51: error invalid-count: `votes` must be an odd whole number from 1 to 99 (a majority must exist), not 2",
     "fixtures/bad/several-errors.phx:32:1: error missing-brace: missing '}' to close component audit (opened at line 28)",
   ],
 };
@@ -86,6 +86,46 @@ describe("phoenix check on bad input", () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/^specs\/b\.phx:1:11: error duplicate-name: .*store.*specs\/a\.phx:2/m);
   });
+});
+
+describe("a zero or huge count or duration in a project", () => {
+  /** An initialised project whose `timeout 60s` line is replaced by `options`. */
+  async function projectWithCheckOptions(options: string, kind = 'run "npm test"'): Promise<string> {
+    const dir = join(await tempDir(), "p");
+    expect((await runPhoenix(["init", dir])).exitCode).toBe(0);
+    const path = join(dir, "specs", "system.phx");
+    const text = (await readFile(path, "utf8")).replace('run "npm test"', kind).replace("timeout 60s", options);
+    await writeFile(path, text);
+    return dir;
+  }
+
+  const cases: [string, string, string][] = [
+    ["timeout 0s", 'run "npm test"', "19:13: error invalid-timeout: timeout must be longer than zero and at most 24h, not 0s"],
+    ["timeout 0ms", 'run "npm test"', "19:13: error invalid-timeout: timeout must be longer than zero and at most 24h, not 0ms"],
+    ["timeout 30d", 'run "npm test"', "19:13: error invalid-duration"],
+    ["votes 0", 'judge "x"', "19:11: error invalid-count: `votes` must be an odd whole number from 1 to 99 (a majority must exist), not 0"],
+    ["samples 0", 'probe "GET /"', "19:13: error invalid-count: `samples` must be a whole number from 1 to 10000, not 0"],
+    ["samples 99999999999999999999999", 'probe "GET /"', "19:13: error invalid-count: `samples` must be a whole number from 1 to 10000, not 1e+23"],
+    [`expect p95 < ${"9".repeat(400)}ms`, 'probe "GET /"', "19:18: error invalid-bound: `expect p95` takes a bound longer than zero and at most 24h"],
+  ];
+  it("is reported at its place by every command that loads the project, without a stack trace", async () => {
+    const dir = await projectWithCheckOptions("timeout 0s");
+    for (const command of ["check", "diff", "graph", "status"]) {
+      const run = await runPhoenix([command], { cwd: dir });
+      expect(run.exitCode, command).toBe(1);
+      expect(`${run.stdout}\n${run.stderr}`, command).toContain(`specs/system.phx:${cases[0]![2]}`);
+      expect(run.stderr, command).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+
+  for (const [options, kind, expected] of cases.slice(1)) {
+    it(`reports \`${options.slice(0, 40)}\` at its place`, async () => {
+      const run = await runPhoenix(["check"], { cwd: await projectWithCheckOptions(options, kind) });
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toContain(`specs/system.phx:${expected}`);
+      expect(run.stderr).toBe("");
+    });
+  }
 });
 
 describe("phoenix check on good input", () => {
