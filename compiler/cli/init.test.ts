@@ -46,6 +46,19 @@ describe("phoenix init", () => {
     expect(await readdir(dir)).toEqual(["specs"]);
   });
 
+  it("refuses a DIR that is a file, or lies under one, in one line naming it, and writes nothing", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "afile"), "mine\n");
+    for (const target of ["afile", "afile/sub"]) {
+      const init = await runPhoenix(["init", target], { cwd: dir });
+      expect(init.exitCode, target).toBe(1);
+      expect(init.stdout, target).toBe("");
+      expect(init.stderr, target).toBe(`phoenix: cannot create a project in ${target}: afile is a file, not a directory`);
+    }
+    expect(await readdir(dir)).toEqual(["afile"]);
+    expect(await readFile(join(dir, "afile"), "utf8")).toBe("mine\n");
+  });
+
   it("adds .phoenix/ to an existing .gitignore without losing its lines", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, ".gitignore"), "node_modules/");

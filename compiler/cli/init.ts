@@ -2,29 +2,35 @@
  * `phoenix init [DIR]`: scaffold a project the way a user starts one. Refuses to overwrite:
  * if any file it would create exists, it writes nothing and names the files.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { CommandContext } from "./command.js";
 import { UsageError, UserError } from "./command.js";
-import { displayPath } from "../spec-files.js";
+import { describeIoError, displayPath } from "../spec-files.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 export async function run(context: CommandContext): Promise<number> {
   const dir = resolve(context.cwd, context.args[0] ?? ".");
+  const where = displayPath(dir, context.cwd);
   const name = systemName(context.options["name"] as string | undefined, dir);
   const files = scaffold(name);
+  const blocker = nonDirectoryOnPath(dir);
+  if (blocker) throw new UserError(`cannot create a project in ${where}: ${displayPath(blocker, context.cwd)} is a file, not a directory`);
   const existing = Object.keys(files).filter((path) => existsSync(join(dir, path)));
   if (existing.length > 0) {
-    throw new UserError(`refusing to overwrite existing files in ${displayPath(dir, context.cwd)}: ${existing.join(", ")}`);
+    throw new UserError(`refusing to overwrite existing files in ${where}: ${existing.join(", ")}`);
   }
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content, { flag: "wx" });
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content, { flag: "wx" });
+    }
+    await ignorePhoenixState(dir);
+  } catch (error) {
+    throw new UserError(`cannot create a project in ${where}: ${describeIoError(error)}`);
   }
-  await ignorePhoenixState(dir);
-  const where = displayPath(dir, context.cwd);
   context.stdout.write([
     `Created phoenix project '${name}' in ${where}:`,
     ...Object.keys(files).map((path) => `  ${path}`),
@@ -34,6 +40,14 @@ export async function run(context: CommandContext): Promise<number> {
     "",
   ].join("\n"));
   return 0;
+}
+
+/** The nearest existing path at or above `dir`, when it is not a directory: nothing can be created under it. */
+function nonDirectoryOnPath(dir: string): string | undefined {
+  for (let path = dir; ; path = dirname(path)) {
+    if (existsSync(path)) return statSync(path).isDirectory() ? undefined : path;
+    if (dirname(path) === path) return undefined;
+  }
 }
 
 function systemName(given: string | undefined, dir: string): string {
