@@ -396,6 +396,37 @@ describe("the desired state after deltas", () => {
     expect(messages).toEqual(["check 'unit' covers 'W-2', but component 'web' has no requirement W-2 once delta drop-w2 is folded in"]);
   });
 
+  const APP = 'component app {\n  owns "src/**"\n  requirement APP-1 MUST "greets"\n  check unit { run "t" covers APP-1 }\n}\n';
+
+  it("warns about a MUST a delta adds without a check, at the requirement, naming the delta", () => {
+    const { problems, messages } = check({
+      "specs/system.phx": "system s {}\n",
+      "specs/app.phx": APP,
+      "specs/deltas/d.phx": 'delta d "x" {\n  modify app {\n    requirement APP-2 MUST "new"\n  }\n}\n',
+    });
+    expect(problems).toEqual(["specs/deltas/d.phx:3:17 warning uncovered-requirement"]);
+    expect(messages).toEqual(["requirement APP-2 (MUST) is not covered by any check once delta d is folded in: add it to a check's `covers`"]);
+  });
+
+  it("warns about a base MUST whose only check a delta removes, at the delta's modify", () => {
+    const { problems, messages } = check({
+      "specs/system.phx": "system s {}\n",
+      "specs/app.phx": APP,
+      "specs/deltas/d.phx": 'delta d "x" {\n  modify app {\n    remove check unit\n  }\n}\n',
+    });
+    expect(problems).toEqual(["specs/deltas/d.phx:2:3 warning uncovered-requirement"]);
+    expect(messages).toEqual(["requirement APP-1 (MUST) is not covered by any check once delta d is folded in: add it to a check's `covers`"]);
+  });
+
+  it("does not repeat a warning the base specs already give, and is quiet when the delta covers what it adds", () => {
+    const { problems } = check({
+      "specs/system.phx": "system s {}\n",
+      "specs/app.phx": APP.replace('check unit { run "t" covers APP-1 }', 'requirement APP-3 MUST "old"\n  check unit { run "t" covers APP-1 }'),
+      "specs/deltas/d.phx": 'delta d "x" {\n  modify app {\n    requirement APP-3 MUST "changed"\n    requirement APP-2 MUST "new"\n    check more { run "m" covers APP-2 }\n  }\n}\n',
+    });
+    expect(problems).toEqual(["specs/app.phx:4:15 warning uncovered-requirement"]);
+  });
+
   it("accepts the same delta when it also drops the covers", () => {
     const { problems } = check({
       "specs/system.phx": "system s {}\n",

@@ -199,7 +199,7 @@ function validateComponent(name: NameRef, items: readonly Item[], out: Diagnosti
   }
   for (const r of requirements) {
     if (MUST_LEVELS.has(r.level) && !covered.has(r.id.name)) {
-      out.push(diagnostic("uncovered-requirement", r.id.span, { id: r.id.name, level: r.level }));
+      out.push(diagnostic("uncovered-requirement", r.id.span, { id: r.id.name, level: r.level, hint: "" }));
     }
   }
 }
