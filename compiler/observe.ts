@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../spec-lang/index.js";
 import { containerHash } from "../generators/container.js";
-import { PROMPT_VERSION } from "../generators/prompt-version.js";
+import { PROMPT_VERSION } from "../generators/prompts.js";
 import { findDrift, scanOwnedFiles } from "./drift/index.js";
 import { canonicalJson } from "./hash.js";
 import type { Component, Ir } from "./ir.js";

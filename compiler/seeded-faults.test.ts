@@ -16,7 +16,7 @@ import { buildInputs, planOf, type Plan } from "./plan.js";
 import { loadProject } from "./project.js";
 import { recordBuild } from "./record.js";
 import { containerHash } from "../generators/container.js";
-import { PROMPT_VERSION } from "../generators/prompt-version.js";
+import { PROMPT_VERSION } from "../generators/prompts.js";
 
 const COMPONENTS = 200;
 const FAULTS = 50;

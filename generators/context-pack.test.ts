@@ -1,40 +1,114 @@
 import { describe, expect, it } from "vitest";
-import { cp, mkdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRoot, tempDir } from "../fixtures/run-phoenix.js";
-import { loadProject } from "../compiler/project.js";
-import { buildContextPack } from "./context-pack.js";
+import { repoRoot, runPhoenix, tempDir } from "../fixtures/run-phoenix.js";
+import { estimateTokens, fitBudget, type PackPart } from "./context-pack.js";
+import { PROMPT_VERSION, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
 
+/**
+ * The example system with its dependencies built far enough to have interfaces, and web with a
+ * file of its own: the pack web's agent gets is compared with fixtures/context/web.md.
+ * UPDATE_GOLDEN=1 rewrites the golden file (then read the diff before committing it).
+ */
 async function example(): Promise<string> {
   const dir = await tempDir();
   for (const folder of ["specs", "system-under-construction"]) await cp(join(repoRoot, folder), join(dir, folder), { recursive: true });
+  const files: Record<string, string> = {
+    "src/api/index.ts": [
+      'import type { Session } from "../sessions/index.js";',
+      "/** Signs a user in; resolves to a session token, or null for a wrong email or password. */",
+      "export async function signIn(email: string, password: string): Promise<string | null> { return email && password ? \"t\" : null; }",
+      "/** The session a token belongs to, if it is valid. */",
+      "export function me(token: string): Session | undefined { return undefined; }",
+      "function internal() { return 1; }",
+      "",
+    ].join("\n"),
+    "src/sessions/index.ts": "/** A signed-in user's session. */\nexport interface Session { email: string; expiresAt: Date }\n",
+    "src/web/page.html": '<form method="post" action="/signin"><button style="background:#15803d">Sign in</button></form>\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, "system-under-construction", path, ".."), { recursive: true });
+    await writeFile(join(dir, "system-under-construction", path), text);
+  }
   return dir;
 }
 
-describe("the context pack", () => {
-  it("tells the agent the system, its component's requirements and checks, where it may write, and its dependencies' interfaces", async () => {
+const golden = join(repoRoot, "fixtures", "context", "web.md");
+
+describe("phoenix context", () => {
+  it("prints the pack web's agent gets: every part labelled with its source and tokens, in a stable order (golden)", async () => {
     const dir = await example();
-    await mkdir(join(dir, "system-under-construction", "src", "api"), { recursive: true });
-    await writeFile(join(dir, "system-under-construction", "src", "api", "index.ts"), "export function signIn(email: string, password: string): Promise<string>;\n");
-    const { desired } = await loadProject(dir, dir);
-    const web = desired!.components.find((c) => c.name === "web")!;
-    const pack = await buildContextPack({ projectDir: dir, ir: desired!, component: web, attempt: 2 });
-    expect(pack).toMatch(/^# phoenix context pack: component web, attempt 2\n\n## The system\n/);
-    expect(pack).toContain("- WEB-2 MUST: The sign-in button is blue (#1d4ed8).");
-    expect(pack).toContain("- WEB-3 SHOULD: The page works without JavaScript frameworks. (because it must load fast on slow phones)");
-    expect(pack).toContain('- check unit: run "npx vitest run test/web" timeout 1m covers WEB-1, WEB-2\n');
-    expect(pack).toContain("## You may write only\nFiles matching: src/web/** (paths relative to the root).");
-    expect(pack).toContain("Never: test/**, specs, phoenix.lock;");
-    expect(pack).toContain("## Dependency api: src/api/index.ts\nexport function signIn(email: string, password: string): Promise<string>;");
+    const run = await runPhoenix(["context", "web"], { cwd: dir });
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const text = `${run.stdout.replace(PROMPT_VERSION, "PROMPT_VERSION")}\n`;
+    if (process.env["UPDATE_GOLDEN"] === "1") await writeFile(golden, text);
+    expect(text).toBe(await readFile(golden, "utf8"));
+    // the dependency's interface is its declarations with their doc comments, not its code
+    expect(run.stdout).toContain("/** Signs a user in; resolves to a session token, or null for a wrong email or password. */\nexport declare function signIn(email: string, password: string): Promise<string | null>;");
+    expect(run.stdout).not.toContain("function internal");
+    // the same again: stable
+    expect((await runPhoenix(["context", "web"], { cwd: dir })).stdout).toBe(run.stdout);
   });
 
-  it("trims a part past its budget and says how much was left out", async () => {
+  it("keeps within --budget, leaving out the own files and interfaces first and never the spec, rules or feedback", async () => {
     const dir = await example();
-    await writeFile(join(dir, "system-under-construction", "README.md"), `# big\n${"x".repeat(20_000)}\n`);
-    const { desired } = await loadProject(dir, dir);
-    const store = desired!.components.find((c) => c.name === "store")!;
-    const pack = await buildContextPack({ projectDir: dir, ir: desired!, component: store, attempt: 1 });
-    expect(pack).toMatch(/\[\.\.\. 12\d{3} more characters left out\]/);
-    expect(pack.length).toBeLessThan(12_000);
+    await mkdir(join(dir, ".phoenix", "feedback"), { recursive: true });
+    await writeFile(join(dir, ".phoenix", "feedback", "web.md"), "The last build of web failed.\n- test/web.test.ts:3:1 the button is blue: expected #1d4ed8");
+    await writeFile(join(dir, "system-under-construction", "src", "web", "big.js"), `// ${"x".repeat(40_000)}\n`);
+    const run = await runPhoenix(["context", "web", "--budget", "700", "--json"], { cwd: dir });
+    expect(run.exitCode).toBe(0);
+    const pack = JSON.parse(run.stdout) as { tokens: number; budget: number; parts: { kind: string; title: string }[]; leftOut: { title: string }[] };
+    expect(pack.tokens).toBeLessThanOrEqual(700);
+    expect(pack.parts.map((p) => p.kind)).toEqual(expect.arrayContaining(["instructions", "spec", "rules", "feedback"]));
+    // own files go first (largest first), then interfaces, then the README
+    expect(pack.leftOut.map((l) => l.title)).toEqual([
+      "Your current file src/web/big.js", "Your current file src/web/page.html", "Dependency api: its interface", "The root's README.md",
+    ]);
+    const text = await runPhoenix(["context", "web", "--budget", "700"], { cwd: dir });
+    expect(text.stdout).toContain("## Left out to fit the budget\n- Your current file src/web/big.js (from system-under-construction/src/web/big.js, ~10004 tokens)");
+    expect(text.stdout).toContain("## What went wrong last time: fix this first\n_(from phoenix build");
+    // with more room, the big file is cut rather than left out
+    const roomier = await runPhoenix(["context", "web", "--budget", "3000"], { cwd: dir });
+    expect(roomier.stdout).toMatch(/## Your current file src\/web\/big\.js\n_\(from system-under-construction\/src\/web\/big\.js, ~\d+ tokens; cut by \d+ tokens to fit\)_/);
+    expect(roomier.stdout).toContain("[... cut here to fit the budget]");
+  });
+
+  it("says which node it does not know, and what is wrong with --budget", async () => {
+    const dir = await example();
+    const unknown = await runPhoenix(["context", "wbe"], { cwd: dir });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe("phoenix: no component 'wbe' in the desired state (did you mean 'web'?)");
+    const budget = await runPhoenix(["context", "web", "--budget", "lots"], { cwd: dir });
+    expect(budget.exitCode).toBe(2);
+    expect(budget.stderr).toBe("phoenix: --budget must be a whole number of tokens, at least 1, not 'lots'");
+  });
+});
+
+describe("fitting the budget", () => {
+  const part = (kind: PackPart["kind"], title: string, chars: number): PackPart => ({ kind, title, source: "s", text: "y".repeat(chars), tokens: estimateTokens("y".repeat(chars)) });
+
+  it("cuts the largest droppable part first, and leaves a part out rather than keep a stub of it", () => {
+    const parts = [part("spec", "spec", 4000), part("readme", "readme", 4000), part("file", "small", 400), part("file", "big", 8000), part("feedback", "feedback", 2000)];
+    const { kept, leftOut } = fitBudget(parts, 3000);
+    expect(kept.map((p) => [p.title, p.tokens])).toEqual([["spec", 1000], ["readme", 1000], ["small", 100], ["big", 400], ["feedback", 500]]);
+    expect(kept.find((p) => p.title === "big")!.cutTokens).toBe(1600);
+    const tight = fitBudget(parts, 1600);
+    expect(tight.leftOut.map((l) => l.title)).toEqual(["big", "small", "readme"]);
+    expect(tight.kept.map((p) => p.title)).toEqual(["spec", "feedback"]);
+  });
+
+  it("keeps the parts that are never dropped even when they alone are over budget", () => {
+    const { kept } = fitBudget([part("spec", "spec", 40_000), part("feedback", "feedback", 4000)], 100);
+    expect(kept.map((p) => p.title)).toEqual(["spec", "feedback"]);
+  });
+});
+
+describe("the prompt version", () => {
+  it("is a hash of the templates: any edit to them changes it, and so every node's input hash", () => {
+    expect(PROMPT_VERSION).toMatch(/^phoenix-prompts-[0-9a-f]{12}$/);
+    expect(promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS })).toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ instructions: `${INSTRUCTIONS} `, tools: TOOL_DESCRIPTIONS })).not.toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ instructions: INSTRUCTIONS, tools: { ...TOOL_DESCRIPTIONS, done: "Finish." } })).not.toBe(PROMPT_VERSION);
   });
 });

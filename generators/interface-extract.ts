@@ -51,6 +51,8 @@ export interface Extraction {
   files: Record<string, string>;
   /** False when a relative import did not resolve: creating that file later changes the result. */
   complete: boolean;
+  /** The module as a declaration file shows it: exports with their types and doc comments. */
+  declarations: string;
 }
 
 /** Fixed options, not the root's tsconfig: the hash must not depend on where or how it runs. */
@@ -63,7 +65,9 @@ function createProject(rootDir: string): Project {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       allowJs: true,
-      noEmit: true,
+      // declarations only, emitted to memory: what a dependent's agent reads
+      declaration: true,
+      emitDeclarationOnly: true,
       skipLibCheck: true,
       // the root's @types, not those of the directory phoenix happens to run in
       typeRoots: [join(rootDir, "node_modules", "@types")],
@@ -82,7 +86,9 @@ export function extractInterface(rootDir: string, file: string): Extraction {
   const referenced = describer.describeReferencedTypes();
   // every file the program loaded, `/// <reference>`d ones too: resolveSourceFileDependencies added them
   const projectFiles = project.getSourceFiles().filter(isProjectFile);
+  const emitted = project.emitToMemory({ targetSourceFile: sourceFile, emitOnlyDtsFiles: true }).getFiles();
   return {
+    declarations: emitted.find((f) => /\.d\.[cm]?ts$/.test(f.filePath))?.text.trim() ?? "",
     exports,
     referenced,
     files: Object.fromEntries(projectFiles.map((f) => [relativePath(rootDir, f.getFilePath()), f.getFullText()])),

@@ -27,28 +27,43 @@ export const INTERFACE_CACHE_FILE = "interface-cache.json";
 /** Files whose exported declarations are their interface; anything else is hashed as text. */
 const SCRIPT_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"]);
 
+/** A component's public surface: its hash (early cutoff) and its declarations (what dependents' agents read). */
+export interface InterfaceDescription {
+  hash: Hash;
+  /**
+   * The exported declarations with their types and doc comments, as a declaration file (.d.ts)
+   * would show them; for a file that is not TypeScript or JavaScript, its text.
+   */
+  declarations: string;
+}
+
 /**
  * The hash of the public surface of `interfacePath` (relative to `rootDir`), or null when there
  * is no such file.
  */
 export async function interfaceHash(rootDir: string, interfacePath: string, options: InterfaceHashOptions = {}): Promise<Hash | null> {
+  return (await describeInterface(rootDir, interfacePath, options))?.hash ?? null;
+}
+
+/** The hash and declarations of `interfacePath`'s public surface, or null when there is no such file. */
+export async function describeInterface(rootDir: string, interfacePath: string, options: InterfaceHashOptions = {}): Promise<InterfaceDescription | null> {
   const root = resolve(rootDir);
   const file = resolve(root, interfacePath);
   const bytes = await readIfExists(file);
   if (bytes === null) return null;
-  if (!SCRIPT_EXTENSIONS.has(extname(file))) return contentHash(bytes);
-  return scriptInterfaceHash(root, file, options.cacheDir);
+  if (!SCRIPT_EXTENSIONS.has(extname(file))) return { hash: contentHash(bytes), declarations: decodeText(bytes) ?? "(a binary file)" };
+  return describeScript(root, file, options.cacheDir);
 }
 
-async function scriptInterfaceHash(root: string, file: string, cacheDir: string | undefined): Promise<Hash> {
+async function describeScript(root: string, file: string, cacheDir: string | undefined): Promise<InterfaceDescription> {
   const key = relativePath(root, file);
-  const cached = cacheDir ? await cachedInterfaceHash(root, (await readCache(cacheDir)).get(key)) : undefined;
+  const cached = cacheDir ? await cachedDescription(root, (await readCache(cacheDir)).get(key)) : undefined;
   if (cached) return cached;
   const extraction = await extract(root, file);
-  const hash = surfaceHash(extraction);
+  const description = { hash: surfaceHash(extraction), declarations: extraction.declarations };
   // an unresolved relative import is a file whose later creation the cache could not notice
-  if (cacheDir && extraction.complete) await remember(cacheDir, key, { hash, files: textHashes(extraction.files) });
-  return hash;
+  if (cacheDir && extraction.complete) await remember(cacheDir, key, { ...description, files: textHashes(extraction.files) });
+  return description;
 }
 
 let extractions = 0;
@@ -107,9 +122,8 @@ function relativePath(root: string, path: string): string {
 
 // ---- the cache ----
 
-/** An interface's hash, and the text hash of each file it was computed from. */
-interface CacheEntry {
-  hash: Hash;
+/** An interface's hash and declarations, and the text hash of each file they were computed from. */
+interface CacheEntry extends InterfaceDescription {
   files: Record<string, Hash>;
 }
 
@@ -120,6 +134,7 @@ const cacheSchema = z.object({
   entries: z.array(z.object({
     interface: z.string(),
     hash: hashSchema,
+    declarations: z.string(),
     files: z.array(z.object({ path: z.string(), hash: hashSchema })),
   })),
 });
@@ -129,7 +144,7 @@ const cacheSchema = z.object({
  * number) or another ts-morph, whose checker may write types differently, starts afresh.
  */
 const TS_MORPH_VERSION = (createRequire(import.meta.url)("ts-morph/package.json") as { version: string }).version;
-const EXTRACTOR = `phoenix-interface-1 ts-morph@${TS_MORPH_VERSION}`;
+const EXTRACTOR = `phoenix-interface-2 ts-morph@${TS_MORPH_VERSION}`;
 
 /** Interface path -> entry; empty when the cache is missing, corrupt or from another extractor. */
 async function readCache(cacheDir: string): Promise<Map<string, CacheEntry>> {
@@ -147,25 +162,25 @@ function parseCache(text: string, extractor: string): Map<string, CacheEntry> {
   const parsed = cacheSchema.safeParse(json);
   if (!parsed.success || parsed.data.extractor !== extractor) return new Map();
   return new Map(parsed.data.entries.map((e) => [e.interface, {
-    hash: e.hash, files: Object.fromEntries(e.files.map((f) => [f.path, f.hash])),
+    hash: e.hash, declarations: e.declarations, files: Object.fromEntries(e.files.map((f) => [f.path, f.hash])),
   }]));
 }
 
 function serialiseCache(entries: ReadonlyMap<string, CacheEntry>, extractor: string): string {
   const list = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, entry]) => ({
-    interface: path, hash: entry.hash, files: Object.entries(entry.files).map(([file, hash]) => ({ path: file, hash })),
+    interface: path, hash: entry.hash, declarations: entry.declarations, files: Object.entries(entry.files).map(([file, hash]) => ({ path: file, hash })),
   }));
   return `${JSON.stringify({ extractor, entries: list })}\n`;
 }
 
-/** The entry's hash if every file it was computed from still has the same text. */
-async function cachedInterfaceHash(root: string, entry: CacheEntry | undefined): Promise<Hash | undefined> {
+/** The entry's description if every file it was computed from still has the same text. */
+async function cachedDescription(root: string, entry: CacheEntry | undefined): Promise<InterfaceDescription | undefined> {
   if (!entry) return undefined;
   const current = await Promise.all(Object.entries(entry.files).map(async ([path, hash]) => {
     const text = await readFile(resolve(root, path), "utf8").catch(() => undefined);
     return text !== undefined && textHash(text) === hash;
   }));
-  return current.every(Boolean) ? entry.hash : undefined;
+  return current.every(Boolean) ? { hash: entry.hash, declarations: entry.declarations } : undefined;
 }
 
 // one write at a time in this process, each re-reading the file, so parallel calls keep each other's entries

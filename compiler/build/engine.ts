@@ -93,6 +93,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const context: Scheduling = {
     options, ir, keeper, agents, sandbox, checkSandbox, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
+    deltas: seen.project.changedBy,
   };
   const results = await schedule(context, [...scope]);
   return { kind: "built", exitCode: [...results.values()].every((r) => r.result === "green" || r.result === "unchanged") ? 0 : 1, results };
@@ -196,6 +197,8 @@ interface Scheduling {
   seenDrift: Parameters<typeof buildInputs>[2];
   /** Nodes the plan calls stale, with their reasons. */
   stale: Map<string, string[]>;
+  /** The deltas that change each component. */
+  deltas: ReadonlyMap<string, string[]>;
 }
 
 type Done = { result: NodeResult; detail: string };
@@ -301,7 +304,7 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
   const inputs = buildInputs(component, ir, { ...context.seenDrift, lock: keeper.lock });
   try {
     return await buildNode({
-      projectDir: projectDir, rootDir: join(projectDir, ir.system.root), ir, component, inputs, inputHash: inputHash(inputs), reasons,
+      projectDir, deltas: context.deltas.get(component.name) ?? [], rootDir: join(projectDir, ir.system.root), ir, component, inputs, inputHash: inputHash(inputs), reasons,
       agent: context.agents.get(component.name)!, sandbox: context.sandbox, checkSandbox: context.checkSandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
       env: options.env ?? process.env, signal: options.signal, emit: options.emit,
       journal: (entry) => appendJournal(projectDir, entry),

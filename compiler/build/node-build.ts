@@ -4,9 +4,9 @@
  * are applied and recorded), the agent asks a question, attempts run out, or an attempt makes no
  * progress. Nothing touches the real tree before the apply.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildContextPack } from "../../generators/context-pack.js";
+import { buildContextPack, renderPack } from "../../generators/context-pack.js";
 import { interfaceHash } from "../../generators/interface.js";
 import type { AgentProvider, AgentResult } from "../../generators/agents/index.js";
 import { canonicalJson, type BuildInputs } from "../hash.js";
@@ -30,6 +30,8 @@ export interface NodeJob {
   rootDir: string;
   ir: Ir;
   component: Component;
+  /** The deltas that change it: named in its context pack. */
+  deltas: readonly string[];
   inputs: BuildInputs;
   inputHash: string;
   reasons: string[];
@@ -98,13 +100,36 @@ async function attempts(job: NodeJob, workspace: Workspace, nodeDir: string): Pr
     const outcome: AttemptOutcome = stuck ? "no-progress" : step.outcome;
     await job.journal(entry(job, attempt, outcome, last || stuck, performance.now() - started, step));
     job.emit({ type: "attempt-done", node: job.component.name, attempt, outcome });
-    if (step.kind === "done") return { ...step.node, attempts: attempt };
+    if (step.kind === "done") {
+      if (step.node.result === "green") await rm(feedbackFile(job), { force: true });
+      return { ...step.node, attempts: attempt };
+    }
+    if (stuck || last) await rememberFeedback(job, step.feedback);
     if (stuck) return { result: "failed", detail: `no progress: attempt ${attempt} failed as attempt ${attempt - 1} did, with no change in between; ${step.detail}`, attempts: attempt };
     if (last) return { result: "failed", detail: `out of attempts (${job.maxAttempts}): ${step.detail}`, attempts: attempt };
     feedback = step.feedback;
     previous = fingerprint;
   }
   throw new Error("unreachable: the loop returns on its last attempt");
+}
+
+/** Where a failed build leaves its last feedback, for the next build's first attempt and `phoenix context`. */
+export function lastFeedbackFile(projectDir: string, node: string): string {
+  return join(projectDir, ".phoenix", "feedback", `${node}.md`);
+}
+
+function feedbackFile(job: NodeJob): string {
+  return lastFeedbackFile(job.projectDir, job.component.name);
+}
+
+async function rememberFeedback(job: NodeJob, feedback: Feedback): Promise<void> {
+  await mkdir(join(job.projectDir, ".phoenix", "feedback"), { recursive: true });
+  await writeFile(feedbackFile(job), `The last build of ${job.component.name} failed. Its last attempt's feedback:\n\n${formatFeedback(feedback)}`);
+}
+
+/** Kaizen across builds: a new build starts from what the last failed one learned. */
+async function lastBuildFeedback(job: NodeJob): Promise<string | undefined> {
+  return readFile(feedbackFile(job), "utf8").catch(() => undefined);
 }
 
 /** How one attempt ended: the node is done (one way or another), or it goes round again. */
@@ -151,10 +176,11 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
 async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rules: GuardRules, attempt: number, feedback: Feedback | undefined): Promise<AgentResult> {
   const attemptDir = join(nodeDir, `attempt-${attempt}`);
   await mkdir(attemptDir, { recursive: true });
-  const feedbackText = feedback ? formatFeedback(feedback) : undefined;
-  const context = await buildContextPack({
-    projectDir: job.projectDir, ir: job.ir, component: job.component, attempt, ...(feedbackText && { feedback: feedbackText }),
-  });
+  const feedbackText = feedback ? formatFeedback(feedback) : attempt === 1 ? await lastBuildFeedback(job) : undefined;
+  const context = renderPack(await buildContextPack({
+    projectDir: job.projectDir, ir: job.ir, component: job.component, attempt, filesDir: workspace.dir,
+    cacheDir: join(job.projectDir, ".phoenix"), deltas: job.deltas, ...(feedbackText && { feedback: feedbackText }),
+  }));
   const contextFile = join(attemptDir, "context.md");
   await writeFile(contextFile, context);
   const feedbackFile = feedbackText ? join(attemptDir, "feedback.md") : undefined;

@@ -96,6 +96,16 @@ export const commands: readonly CommandSpec[] = [
     load: () => import("./build.js"),
   },
   {
+    name: "context",
+    args: "<NODE>",
+    summary: "print the context pack a component's agent gets: each part with its source and tokens",
+    options: [
+      { flags: "--budget <tokens>", description: "the most tokens the pack may use (default 50000)" },
+      jsonOption,
+    ],
+    load: () => import("./context.js"),
+  },
+  {
     name: "delta new",
     args: "<NAME> <SUMMARY>",
     summary: "write a delta skeleton for a component, pinned to its current spec hash",
