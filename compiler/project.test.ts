@@ -9,6 +9,7 @@ import {
 import { specHash } from "./hash.js";
 import { componentNamed, type Component, type Ir } from "./ir.js";
 import { compileTree, isSound, loadProject, type Project } from "./project.js";
+import { withoutSystemCovered } from "./coverage.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const made: string[] = [];
@@ -210,11 +211,8 @@ function check(files: Record<string, string>): { problems: string[]; messages: s
   const parsed = Object.entries(files).map(([file, text]) => ({ file, result: parseSpec(text, file) }));
   const asts = parsed.map((p) => p.result.ast);
   const tree = compileTree(asts, "specs");
-  const all: Diagnostic[] = [
-    ...parsed.flatMap((p) => [...p.result.diagnostics, ...validateSpecFile(p.result.ast)]),
-    ...validateSpecTree(asts),
-    ...tree.diagnostics,
-  ].sort(compareDiagnostics);
+  const fileProblems = [...parsed.flatMap((p) => [...p.result.diagnostics, ...validateSpecFile(p.result.ast)]), ...validateSpecTree(asts)];
+  const all: Diagnostic[] = [...withoutSystemCovered(fileProblems, tree), ...tree.diagnostics].sort(compareDiagnostics);
   return {
     problems: all.map((d) => `${d.span.file}:${d.span.line}:${d.span.column} ${d.severity} ${d.code}`),
     messages: all.map((d) => d.message),
@@ -425,6 +423,25 @@ describe("the desired state after deltas", () => {
       "specs/deltas/d.phx": 'delta d "x" {\n  modify app {\n    requirement APP-3 MUST "changed"\n    requirement APP-2 MUST "new"\n    check more { run "m" covers APP-2 }\n  }\n}\n',
     });
     expect(problems).toEqual(["specs/app.phx:4:15 warning uncovered-requirement"]);
+  });
+
+  it("lets a system check cover a requirement of any component, and reports an ID no component has", () => {
+    const system = 'system s {\n  check e2e { run "npm run e2e" covers APP-2, NOPE }\n}\n';
+    const app = 'component app {\n  owns "src/**"\n  requirement APP-1 MUST "greets"\n  requirement APP-2 MUST "says goodbye"\n  check unit { run "t" covers APP-1 }\n}\n';
+    const { problems, messages } = check({ "specs/system.phx": system, "specs/app.phx": app });
+    // APP-2 is covered by e2e: no uncovered warning for it
+    expect(problems).toEqual(["specs/system.phx:2:9 error unknown-covered-requirement"]);
+    expect(messages).toEqual(["check 'e2e' covers 'NOPE', but no component has a requirement NOPE"]);
+  });
+
+  it("reports a system check left covering a requirement a delta removed, naming the delta", () => {
+    const system = 'system s {\n  check e2e { run "npm run e2e" covers APP-1 }\n}\n';
+    const { problems, messages } = check({
+      "specs/system.phx": system, "specs/app.phx": APP,
+      "specs/deltas/d.phx": 'delta d "x" {\n  modify app {\n    remove requirement APP-1\n    remove check unit\n  }\n}\n',
+    });
+    expect(problems).toEqual(["specs/system.phx:2:9 error unknown-covered-requirement"]);
+    expect(messages).toEqual(["check 'e2e' covers 'APP-1', but no component has a requirement APP-1 once delta d is folded in"]);
   });
 
   it("accepts the same delta when it also drops the covers", () => {

@@ -59,7 +59,7 @@ export const diagnosticCatalog = {
   "expect-status-comparison": { severity: "error", message: "`expect status` takes a status code, such as `expect status 200`" },
   "invalid-bound": { severity: "error", message: "`expect {metric}` takes a bound longer than zero and at most 24h, not {text}" },
   "invalid-timeout": { severity: "error", message: "timeout must be longer than zero and at most 24h, not {text}" },
-  "unknown-covered-requirement": { severity: "error", message: "check '{check}' covers '{id}', but component '{component}' has no requirement {id}{hint}" },
+  "unknown-covered-requirement": { severity: "error", message: "check '{check}' covers '{id}', but {absence}{hint}" },
   "uncovered-requirement": { severity: "warning", message: "requirement {id} ({level}) is not covered by any check{hint}: add it to a check's `covers`" },
   // The whole tree (compiler/)
   "missing-system": { severity: "error", message: "no `system` block under {path}: a spec tree has exactly one (`phoenix init` writes specs/system.phx)" },

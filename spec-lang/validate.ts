@@ -192,7 +192,8 @@ function validateComponent(name: NameRef, items: readonly Item[], out: Diagnosti
     for (const id of itemsOfKind(check.items, "covers").flatMap((c) => c.names)) {
       covered.add(id.name);
       if (!ids.includes(id.name)) {
-        const args = { check: check.name.name, id: id.name, component: name.name, hint: didYouMean(id.name, ids) };
+        const absence = `component '${name.name}' has no requirement ${id.name}`;
+        const args = { check: check.name.name, id: id.name, absence, hint: didYouMean(id.name, ids) };
         out.push(diagnostic("unknown-covered-requirement", id.span, args));
       }
     }

@@ -7,6 +7,7 @@ import type { CommandContext } from "./command.js";
 import { UsageError } from "./command.js";
 import { findProjectRoot, loadSpecs } from "../spec-files.js";
 import { compileTree, loadProject } from "../project.js";
+import { withoutSystemCovered } from "../coverage.js";
 import { reportDiagnostics } from "./report.js";
 import { compareDiagnostics, type Diagnostic, type SpecFile } from "../../spec-lang/index.js";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ async function checkPaths(paths: readonly string[], cwd: string): Promise<{ file
   const loaded = await loadSpecs(paths, cwd);
   if (!loaded.files.some((f) => f.blocks.some((b) => b.kind === "system"))) return loaded;
   const tree = compileTree(loaded.files, paths.join(", "));
-  return { files: loaded.files, diagnostics: [...loaded.diagnostics, ...tree.diagnostics].sort(compareDiagnostics) };
+  return { files: loaded.files, diagnostics: [...withoutSystemCovered(loaded.diagnostics, tree), ...tree.diagnostics].sort(compareDiagnostics) };
 }
 
 /** The project around `cwd`: the nearest directory with a specs/ folder. */
