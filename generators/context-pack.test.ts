@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot, runPhoenix, tempDir } from "../fixtures/run-phoenix.js";
 import { estimateTokens, fitBudget, type PackPart } from "./context-pack.js";
-import { PROMPT_VERSION, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
+import { PROMPT_VERSION, PROGRAM_AGENT_NOTE, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
 
 /**
  * The example system with its dependencies built far enough to have interfaces, and web with a
@@ -107,8 +107,10 @@ describe("fitting the budget", () => {
 describe("the prompt version", () => {
   it("is a hash of the templates: any edit to them changes it, and so every node's input hash", () => {
     expect(PROMPT_VERSION).toMatch(/^phoenix-prompts-[0-9a-f]{12}$/);
-    expect(promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS })).toBe(PROMPT_VERSION);
-    expect(promptVersionOf({ instructions: `${INSTRUCTIONS} `, tools: TOOL_DESCRIPTIONS })).not.toBe(PROMPT_VERSION);
-    expect(promptVersionOf({ instructions: INSTRUCTIONS, tools: { ...TOOL_DESCRIPTIONS, done: "Finish." } })).not.toBe(PROMPT_VERSION);
+    const templates = { instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE };
+    expect(promptVersionOf(templates)).toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ ...templates, instructions: `${INSTRUCTIONS} ` })).not.toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ ...templates, tools: { ...TOOL_DESCRIPTIONS, done: "Finish." } })).not.toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ ...templates, programNote: "" })).not.toBe(PROMPT_VERSION);
   });
 });

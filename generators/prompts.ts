@@ -35,10 +35,16 @@ export const TOOL_DESCRIPTIONS = {
   done: "Say that your files are complete. Ends the attempt; phoenix then runs the checks.",
 } as const;
 
+/** Told to agents that run as programs (command, claude-code, codex), after the pack. */
+export const PROGRAM_AGENT_NOTE = `You work in the current directory, a private copy of the root. To ask a person instead of
+guessing, write your question to the file named by the environment variable PHOENIX_QUESTION_FILE
+and stop. When your files are complete, stop: phoenix then runs the checks.`;
+
 /** `phoenix-prompts-` and 12 hex digits of the templates' hash. */
-export function promptVersionOf(templates: { instructions: string; tools: Readonly<Record<string, string>> }): string {
-  return `phoenix-prompts-${sha256(JSON.stringify([templates.instructions, Object.entries(templates.tools)])).slice("sha256:".length, "sha256:".length + 12)}`;
+export function promptVersionOf(templates: { instructions: string; tools: Readonly<Record<string, string>>; programNote: string }): string {
+  const text = JSON.stringify([templates.instructions, Object.entries(templates.tools), templates.programNote]);
+  return `phoenix-prompts-${sha256(text).slice("sha256:".length, "sha256:".length + 12)}`;
 }
 
 /** The version of the templates above: part of every node's input hash. */
-export const PROMPT_VERSION = promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS });
+export const PROMPT_VERSION = promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE });

@@ -22,8 +22,8 @@ export type BuildEvent =
   | { type: "attempt-start"; node: string; attempt: number; maxAttempts: number }
   | { type: "agent-done"; node: string; attempt: number; outcome: string; detail?: string }
   | { type: "refused"; node: string; attempt: number; refused: Refusal[] }
-  | { type: "check-start"; node: string; attempt: number; check: string; owner: string }
-  | { type: "check-done"; node: string; attempt: number; check: string; owner: string; verdict: CheckVerdict; advisory: boolean; evidence: string }
+  | { type: "check-start"; node: string; attempt: number; check: string; owner: string; byAgent: boolean }
+  | { type: "check-done"; node: string; attempt: number; check: string; owner: string; verdict: CheckVerdict; advisory: boolean; evidence: string; byAgent: boolean }
   | { type: "checks-waiting"; node: string; checks: { check: string; kind: string; why: string }[] }
   | { type: "attempt-done"; node: string; attempt: number; outcome: AttemptOutcome }
   | { type: "node-done"; node: string; result: NodeResult; detail: string; attempts: number; durationMs: number; files?: number }

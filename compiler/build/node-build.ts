@@ -192,7 +192,7 @@ async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rul
       node: job.component.name, attempt, projectDir: job.projectDir, workspace: workspace.dir,
       context, contextFile, ...(feedbackFile && { feedbackFile }), questionFile: join(questionDir, "question.txt"),
       rules, sandbox: job.sandbox, readable: [job.projectDir], env: job.env, signal: job.signal,
-      runChecks: () => runChecks(job, workspace, checksOf(job.component, job.ir.system), attempt),
+      runChecks: () => runChecks(job, workspace, checksOf(job.component, job.ir.system), attempt, true),
     });
   } catch (error) {
     // a provider's own failure is this attempt's failure, told to the next attempt
@@ -200,16 +200,19 @@ async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rul
   }
 }
 
-/** The deterministic checks, one after another; probe, judge and human checks wait (see checks.ts). */
-async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly OwnedCheck[], attempt: number): Promise<CheckOutcome[]> {
+/**
+ * The deterministic checks, one after another; probe, judge and human checks wait (see checks.ts).
+ * `byAgent`: an agent ran them as a tool, to see where it stands; only phoenix's own run decides.
+ */
+async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly OwnedCheck[], attempt: number, byAgent = false): Promise<CheckOutcome[]> {
   const node = job.component.name;
   const results: CheckOutcome[] = [];
   for (const owned of checks.filter((c) => c.check.kind === "run")) {
     if (job.signal.aborted) break;
-    job.emit({ type: "check-start", node, attempt, check: owned.check.name, owner: owned.owner });
+    job.emit({ type: "check-start", node, attempt, check: owned.check.name, owner: owned.owner, byAgent });
     const result = await runCheck(owned, { workspace: workspace.dir, sandbox: job.checkSandbox, readable: [job.projectDir], env: job.env, signal: job.signal });
     results.push(result);
-    job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence });
+    job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence, byAgent });
   }
   return results;
 }

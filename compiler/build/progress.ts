@@ -44,7 +44,7 @@ export class ProgressPrinter {
       case "refused":
         return event.refused.map((r) => `${this.tag(event.node)} ${event.node} attempt ${event.attempt}: refused ${r.path}: ${r.message}`);
       case "check-done":
-        if (event.verdict === "pass") return [];
+        if (event.verdict === "pass" || event.byAgent) return [];
         return [`${this.tag(event.node)} ${event.node} attempt ${event.attempt}: ${event.owner === "system" ? "system check" : "check"} ${event.check} ${event.verdict === "error" ? "could not run" : "failed"}${event.advisory ? " (advisory)" : ""}: ${event.evidence.split("\n").slice(0, 3).join(" | ")}`];
       case "checks-waiting":
         return event.checks.map((c) => `${this.tag(event.node)} ${event.node}: ${c.kind} check ${c.check} is not run by build (${c.why})`);
@@ -75,7 +75,7 @@ export class ProgressPrinter {
         this.live.set(event.node, `attempt ${event.attempt}/${event.maxAttempts}: agent working`);
         break;
       case "check-start":
-        this.live.set(event.node, `${this.attemptOf(event.node)}: running check ${event.check}`);
+        this.live.set(event.node, `${this.attemptOf(event.node)}: ${event.byAgent ? "the agent runs" : "running"} check ${event.check}`);
         break;
       case "node-done":
         this.live.delete(event.node);

@@ -1,30 +1,77 @@
 /**
- * The command agent: any program, run through the shell in the workspace, confined like a check
- * (but with the network: agents may call their models). It gets the context pack on stdin and in
- * $PHOENIX_CONTEXT_FILE, the previous attempt's feedback in $PHOENIX_FEEDBACK_FILE, and may write
- * a question to $PHOENIX_QUESTION_FILE instead of guessing. Exit 0: ready for checks.
+ * Agents that are programs: `command` (any program, through the shell), and the vendors' CLIs in
+ * headless mode, `claude-code` (`claude -p`) and `codex` (`codex exec`). Each runs in the
+ * workspace, confined like a check but with the network (agents call their models), gets the
+ * context pack on stdin (and in $PHOENIX_CONTEXT_FILE), the previous attempt's feedback in
+ * $PHOENIX_FEEDBACK_FILE, and may write a question to $PHOENIX_QUESTION_FILE instead of guessing.
+ * Exit 0: ready for checks.
  */
+import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { delimiter, dirname, join } from "node:path";
+import { UserError } from "../../compiler/cli/command.js";
 import { runProcess, tail } from "../../compiler/build/process.js";
+import { PROGRAM_AGENT_NOTE } from "../prompts.js";
 import type { AgentProvider, AgentResult, AgentTask } from "./agent.js";
 
-/** A command agent that runs longer is stopped: a stuck agent must not hold the line. */
+/** An agent that runs longer is stopped: a stuck agent must not hold the line. */
 export const DEFAULT_AGENT_TIMEOUT_MS = 30 * 60 * 1000;
 
 export function commandAgent(command: string, timeoutMs = DEFAULT_AGENT_TIMEOUT_MS): AgentProvider {
   return {
     label: `command ${JSON.stringify(command)}`,
-    run: (task) => runCommand(command, task, timeoutMs),
+    run: (task) => runProgram({ argv: ["sh", "-c", command], task, timeoutMs }),
   };
 }
 
-async function runCommand(command: string, task: AgentTask, timeoutMs: number): Promise<AgentResult> {
-  const argv = task.sandbox.wrap(["sh", "-c", command], {
+/** Claude Code, headless: `claude -p` reads the pack on stdin and edits the workspace. */
+export function claudeCodeAgent(model: string | undefined, env: Readonly<Record<string, string | undefined>>, timeoutMs = DEFAULT_AGENT_TIMEOUT_MS): AgentProvider {
+  const claude = findExecutable(env["PHOENIX_CLAUDE_BIN"] ?? "claude", env, "claude-code", "the `claude` CLI (npm install -g @anthropic-ai/claude-code)");
+  const argv = [claude, "-p", "--output-format", "json", "--permission-mode", "acceptEdits", ...(model ? ["--model", model] : [])];
+  return {
+    label: `claude-code${model ? ` ${JSON.stringify(model)}` : ""}`,
+    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: claudeUsage }),
+  };
+}
+
+/** Codex, headless: `codex exec -` reads the pack on stdin and edits the workspace. */
+export function codexAgent(model: string | undefined, env: Readonly<Record<string, string | undefined>>, timeoutMs = DEFAULT_AGENT_TIMEOUT_MS): AgentProvider {
+  const codex = findExecutable(env["PHOENIX_CODEX_BIN"] ?? "codex", env, "codex", "the `codex` CLI (npm install -g @openai/codex)");
+  const argv = [codex, "exec", "--skip-git-repo-check", "--sandbox", "workspace-write", "--json", ...(model ? ["--model", model] : []), "-"];
+  return {
+    label: `codex${model ? ` ${JSON.stringify(model)}` : ""}`,
+    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: codexUsage }),
+  };
+}
+
+/** The absolute path of `name` on PATH (or `name` itself when it is a path); a UserError otherwise. */
+export function findExecutable(name: string, env: Readonly<Record<string, string | undefined>>, provider: string, what: string): string {
+  const candidates = name.includes("/") ? [name] : (env["PATH"] ?? "").split(delimiter).filter((d) => d !== "").map((dir) => join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new UserError(`agent ${provider}: \`${name}\` is not on PATH; install ${what}, or choose another agent with --agent`);
+}
+
+interface ProgramRun {
+  argv: readonly string[];
+  task: AgentTask;
+  timeoutMs: number;
+  /** Token usage from the program's output, when it reports it. */
+  readUsage?: (stdout: string) => { input: number; output: number } | undefined;
+}
+
+async function runProgram({ argv, task, timeoutMs, readUsage }: ProgramRun): Promise<AgentResult> {
+  const confined = task.sandbox.wrap(argv, {
     workspace: task.workspace, readable: task.readable, writable: [dirname(task.questionFile)], network: true,
   });
   const result = await runProcess({
-    argv, cwd: task.workspace, input: task.context, timeoutMs,
+    argv: confined, cwd: task.workspace, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,
     env: {
       ...task.env,
       PHOENIX_PROJECT: task.projectDir,
@@ -36,13 +83,39 @@ async function runCommand(command: string, task: AgentTask, timeoutMs: number): 
     },
     ...(task.signal && { signal: task.signal }),
   });
+  const tokens = readUsage?.(result.stdout);
+  const withTokens = tokens ? { tokens } : {};
   const question = (await readFile(task.questionFile, "utf8").catch(() => "")).trim();
-  if (question !== "") return { outcome: { kind: "question", text: question }, refused: [] };
-  if (result.exitCode === 0 && !result.timedOut) return { outcome: { kind: "done" }, refused: [] };
+  if (question !== "") return { outcome: { kind: "question", text: question }, refused: [], ...withTokens };
+  if (result.exitCode === 0 && !result.timedOut) return { outcome: { kind: "done" }, refused: [], ...withTokens };
   const why = result.startError !== undefined ? `could not start: ${result.startError}`
     : result.cancelled ? "cancelled"
     : result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s`
     : `exited ${result.exitCode ?? `on signal ${result.signal}`}`;
   const output = tail(result.stderr || result.stdout, 20, 2_000);
-  return { outcome: { kind: "error", message: `the agent ${why}${output ? `:\n${output}` : ""}` }, refused: [] };
+  return { outcome: { kind: "error", message: `the agent ${why}${output ? `:\n${output}` : ""}` }, refused: [], ...withTokens };
+}
+
+/** `claude -p --output-format json` ends with one JSON object with `usage`. */
+function claudeUsage(stdout: string): { input: number; output: number } | undefined {
+  try {
+    const usage = (JSON.parse(stdout.trim()) as { usage?: { input_tokens?: number; output_tokens?: number } }).usage;
+    return usage ? { input: usage.input_tokens ?? 0, output: usage.output_tokens ?? 0 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `codex exec --json` prints events, one per line; `turn.completed` ones carry `usage`. */
+function codexUsage(stdout: string): { input: number; output: number } | undefined {
+  let total: { input: number; output: number } | undefined;
+  for (const line of stdout.split("\n")) {
+    try {
+      const usage = (JSON.parse(line) as { usage?: { input_tokens?: number; output_tokens?: number } }).usage;
+      if (usage) total = { input: (total?.input ?? 0) + (usage.input_tokens ?? 0), output: (total?.output ?? 0) + (usage.output_tokens ?? 0) };
+    } catch {
+      // not an event
+    }
+  }
+  return total;
 }

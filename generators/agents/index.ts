@@ -4,10 +4,11 @@
  * cannot run) is found before any node starts.
  */
 import { resolve } from "node:path";
-import { UsageError, UserError } from "../../compiler/cli/command.js";
+import { UsageError } from "../../compiler/cli/command.js";
 import { providers, type Agent } from "../../compiler/ir.js";
 import type { AgentProvider } from "./agent.js";
-import { commandAgent } from "./command.js";
+import { anthropicAgent, anthropicConfig } from "./anthropic.js";
+import { claudeCodeAgent, codexAgent, commandAgent } from "./command.js";
 import { loadScript, scriptedAgent } from "./scripted.js";
 
 export type { AgentOutcome, AgentProvider, AgentResult, AgentTask } from "./agent.js";
@@ -32,8 +33,11 @@ export function agentKey(agent: Agent): string {
   return `${agent.provider}\0${agent.argument ?? ""}`;
 }
 
-/** The provider that runs `agent`, ready to use; a UserError names what is missing. */
-export async function createAgent(agent: Agent, projectDir: string): Promise<AgentProvider> {
+/**
+ * The provider that runs `agent`, ready to use: a missing credential, executable or script is a
+ * UserError naming the provider and how to configure it.
+ */
+export async function createAgent(agent: Agent, projectDir: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<AgentProvider> {
   switch (agent.provider) {
     case "command":
       return commandAgent(agent.argument!);
@@ -41,8 +45,11 @@ export async function createAgent(agent: Agent, projectDir: string): Promise<Age
       const file = resolve(projectDir, agent.argument!);
       return scriptedAgent(file, agent.argument!, await loadScript(file));
     }
-    default:
-      throw new UserError(`agent ${agent.provider}: this phoenix cannot run it yet (the providers anthropic, claude-code and codex are being built); ` +
-        "use `--agent command:PROGRAM` or `--agent scripted:SCRIPT.json`");
+    case "anthropic":
+      return anthropicAgent(anthropicConfig(agent.argument, env));
+    case "claude-code":
+      return claudeCodeAgent(agent.argument, env);
+    case "codex":
+      return codexAgent(agent.argument, env);
   }
 }
