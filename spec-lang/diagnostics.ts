@@ -46,6 +46,8 @@ export const diagnosticCatalog = {
   "empty-owns": { severity: "error", message: "component '{component}' owns no files: add `owns \"glob\"` so its agent may write its code" },
   "empty-glob": { severity: "error", message: "empty path in `{keyword}`: give a glob relative to the root, such as \"src/store/**\"" },
   "unsafe-path": { severity: "error", message: "`{keyword}` path '{path}' {problem}: paths are relative to the root and stay inside it" },
+  "empty-text": { severity: "error", message: "`{keyword}` has an empty string: give {what}" },
+  "invalid-probe": { severity: "error", message: "`probe` takes \"METHOD URL\", METHOD one of {methods} and then a URL or a path such as /health, not \"{value}\"{hint}" },
   "check-kind-missing": { severity: "error", message: "check '{check}' has no kind: give exactly one of run, probe, judge or human" },
   "check-kind-twice": { severity: "error", message: "check '{check}' is already a {first} check; a check has exactly one of run, probe, judge or human" },
   "option-not-for-kind": { severity: "error", message: "`{option}` does not apply to a {kind} check{hint}" },

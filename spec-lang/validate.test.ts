@@ -64,6 +64,43 @@ describe("requirements", () => {
   });
 });
 
+describe("strings that say nothing", () => {
+  it("reports an empty requirement text, reason, question or answer, at the string", () => {
+    expect(problems(component('  requirement R-1 SHOULD "" because "  "\n  decision Q-1 "" answer ""'))).toEqual([
+      "3:26 error empty-text: `requirement R-1` has an empty string: give what is required",
+      "3:37 error empty-text: `because` has an empty string: give the reason",
+      "4:16 error empty-text: `decision Q-1` has an empty string: give the question",
+      "4:26 error empty-text: `answer` has an empty string: give the answer",
+    ]);
+  });
+
+  it.each([
+    ["run", "the shell command to run"], ["probe", 'the request, such as "GET /health"'],
+    ["judge", "the rubric the judge applies"], ["human", "what a person must confirm"],
+  ])("reports an empty `%s`", (kind, what) => {
+    const column = `  check t { ${kind} `.length + 1;
+    expect(problems(component(`  check t { ${kind} "" }`))).toEqual([`3:${column} error empty-text: \`${kind}\` has an empty string: give ${what}`]);
+  });
+
+  it("reports an empty agent command or script", () => {
+    expect(problems('system s { agent command "" }')).toEqual(["1:26 error empty-text: `agent command` has an empty string: give the program to run"]);
+    expect(codes('system s { agent scripted " " }')).toEqual(["empty-text"]);
+  });
+
+  it("wants a probe to be \"METHOD URL-or-path\"", () => {
+    const probe = (request: string) => problems(component(`  check t { probe "${request}" }`));
+    expect(probe("NOTAMETHOD")).toEqual([
+      '3:19 error invalid-probe: `probe` takes "METHOD URL", METHOD one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS and then a URL or a path such as /health, not "NOTAMETHOD"',
+    ]);
+    expect(probe("get /health")[0]).toContain("(methods are written in capitals: GET)");
+    expect(probe("GTE /health")[0]).toContain("(did you mean 'GET'?)");
+    for (const bad of ["GET", "GET health", "GET / extra", "FETCH /", "GET ftp://x"]) expect(probe(bad), bad).toHaveLength(1);
+    for (const good of ["GET /", "HEAD /health", "POST /signin?next=%2F", "DELETE http://127.0.0.1:3000/x", "OPTIONS https://example.com"]) {
+      expect(probe(good), good).toEqual([]);
+    }
+  });
+});
+
 describe("owns and paths", () => {
   it("reports a component that owns nothing, at its name", () => {
     expect(problems('component store {\n  description "x"\n}')).toEqual([

@@ -5,7 +5,7 @@
  */
 import {
   itemsOfKind, MUST_LEVELS, REASON_REQUIRED_LEVELS, type Block, type CheckItem, type Item, type NameRef, type Span,
-  type SpecFile, type TextLit,
+  type SpecFile, type TextItem, type TextLit,
 } from "./ast.js";
 import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
 
@@ -161,6 +161,12 @@ function validateItems(items: readonly Item[], whole: boolean, out: Diagnostic[]
         if (REASON_REQUIRED_LEVELS.has(item.level) && !item.because) {
           out.push(diagnostic("reason-required", item.levelSpan, { id: item.id.name, level: item.level }));
         }
+        expectText(item.text, `requirement ${item.id.name}`, "what is required", out);
+        if (item.because) expectText(item.because, "because", "the reason", out);
+        break;
+      case "decision":
+        expectText(item.question, `decision ${item.id.name}`, "the question", out);
+        expectText(item.answer, "answer", "the answer", out);
         break;
       case "check":
         validateCheck(item, whole, out);
@@ -218,6 +224,7 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
     if (whole) out.push(diagnostic("check-kind-missing", check.name.span, { check: check.name.name }));
     return;
   }
+  for (const line of itemsOfKind(check.items, kind)) validateKindLine(line, out);
   for (const item of check.items) {
     const kinds = OPTION_KINDS[item.kind];
     if (kinds && !kinds.includes(kind)) {
@@ -227,6 +234,38 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
     }
     validateCheckOption(item, out);
   }
+}
+
+/** What each kind line's string must say. */
+const KIND_SUBJECT: Readonly<Record<CheckKind, string>> = {
+  run: "the shell command to run", probe: 'the request, such as "GET /health"',
+  judge: "the rubric the judge applies", human: "what a person must confirm",
+};
+
+function validateKindLine(line: TextItem, out: Diagnostic[]): void {
+  const kind = line.kind as CheckKind;
+  if (!expectText(line.value, kind, KIND_SUBJECT[kind], out)) return;
+  if (kind === "probe") validateProbe(line.value, out);
+}
+
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/** `probe "METHOD URL"`: a method the runner can send, then a URL or a path on the running system. */
+function validateProbe(request: TextLit, out: Diagnostic[]): void {
+  const [method = "", target, ...rest] = request.value.trim().split(/\s+/);
+  const targetOk = target !== undefined && rest.length === 0 && (target.startsWith("/") || /^https?:\/\/\S+$/.test(target));
+  if (HTTP_METHODS.includes(method) && targetOk) return;
+  const hint = HTTP_METHODS.includes(method) ? ""
+    : HTTP_METHODS.includes(method.toUpperCase()) ? ` (methods are written in capitals: ${method.toUpperCase()})`
+    : didYouMean(method, HTTP_METHODS);
+  out.push(diagnostic("invalid-probe", request.span, { value: request.value, methods: HTTP_METHODS.join(", "), hint }));
+}
+
+/** False, with a diagnostic, when `text` is empty or only spaces: a string that says nothing. */
+function expectText(text: TextLit, keyword: string, what: string, out: Diagnostic[]): boolean {
+  if (text.value.trim() !== "") return true;
+  out.push(diagnostic("empty-text", text.span, { keyword, what }));
+  return false;
 }
 
 function validateCheckOption(item: Item, out: Diagnostic[]): void {
@@ -281,7 +320,9 @@ function validateAgent(provider: NameRef, argument: TextLit | undefined, span: S
     out.push(diagnostic("unknown-provider", provider.span, { provider: name, hint: didYouMean(name, PROVIDERS) }));
     return;
   }
-  if (name === "command" && !argument) {
+  if (argument && argument.value.trim() === "" && (name === "command" || name === "scripted")) {
+    expectText(argument, `agent ${name}`, name === "command" ? "the program to run" : "the script file", out);
+  } else if (name === "command" && !argument) {
     out.push(diagnostic("provider-argument-required", span, { provider: name, what: "the program to run", example: "node tools/agent.js" }));
   } else if (name === "scripted" && !argument) {
     out.push(diagnostic("provider-argument-required", span, { provider: name, what: "the script file", example: "fixtures/agent-script.json" }));
