@@ -47,9 +47,18 @@ function dot(ir: Ir, changedBy: ReadonlyMap<string, string[]>): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * A Mermaid node id for a component name. Ids may not hold '-', so it is escaped, and '_' too,
+ * so that `my-comp` and `my_comp` stay two nodes: `_` becomes `__`, any other character `_HEX_`.
+ * The `n_` prefix keeps names like `end` from reading as Mermaid keywords; the label keeps the
+ * real name.
+ */
+export function mermaidId(name: string): string {
+  return `n_${name.replace(/[^A-Za-z0-9]/g, (ch) => (ch === "_" ? "__" : `_${ch.codePointAt(0)!.toString(16)}_`))}`;
+}
+
 function mermaid(ir: Ir, changedBy: ReadonlyMap<string, string[]>): string {
-  // Mermaid ids may not hold '-'; the label keeps the real name
-  const id = (name: string) => `n_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const id = mermaidId;
   const lines = ["flowchart LR"];
   for (const c of ir.components) {
     const changed = changedBy.has(c.name) ? ` (delta: ${changedBy.get(c.name)!.join(", ")})` : "";
