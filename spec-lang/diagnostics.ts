@@ -80,6 +80,12 @@ export const diagnosticCatalog = {
   "remove-component-in-modify": { severity: "error", message: "`remove component {component}` belongs directly in the delta, not inside `modify`" },
   "delta-conflict": { severity: "error", message: "delta '{delta}' and delta '{other}' ({where}) both change {what}: {hash} here, {otherHash} there; apply one first or merge them" },
   "delta-not-found": { severity: "error", message: "no pending delta named '{delta}'{hint}" },
+  // phoenix.lock (compiler/lock/), when a command reports it as data (`phoenix diff --json`)
+  "lock-corrupt": { severity: "error", message: "{reason}; {recovery}" },
+  "lock-version": { severity: "error", message: "{reason}; {recovery}" },
+  "lock-unreadable": { severity: "error", message: "{reason}; {recovery}" },
+  "lock-unwritable": { severity: "error", message: "{reason}; {recovery}" },
+  "lock-changed": { severity: "error", message: "{reason}; {recovery}" },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A diagnostic code from the catalog. */

@@ -12,6 +12,12 @@ async function exampleProject(): Promise<string> {
   return dir;
 }
 
+/** `phoenix diff --json` when there is nothing to show but problems (docs/diff-json.md). */
+const EMPTY_DIFF = {
+  schema: "phoenix.diff/1", deltas: [], lockSerial: null, components: [],
+  summary: { add: 0, rebuild: 0, remove: 0, none: 0, drifted: 0 }, diagnostics: [],
+};
+
 describe("phoenix diff", () => {
   it("shows every component as never built before the first build, and --exit-code says there is a delta", async () => {
     const dir = await exampleProject();
@@ -128,12 +134,30 @@ describe("phoenix diff", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("reports spec errors instead of a diff", async () => {
+  it("--json prints the documented shape for a corrupt phoenix.lock, the lock's problem as a diagnostic", async () => {
+    const dir = await exampleProject();
+    await writeFile(join(dir, "phoenix.lock"), '{\n  "version": 1,\n  "components": {,\n}\n');
+    const run = await runPhoenix(["diff", "--json"], { cwd: dir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe("");
+    const json = JSON.parse(run.stdout) as Record<string, unknown> & { diagnostics: { code: string; message: string; span: Record<string, unknown> }[] };
+    expect({ ...json, diagnostics: [] }).toEqual(EMPTY_DIFF);
+    expect(json.diagnostics).toHaveLength(1);
+    expect(json.diagnostics[0]).toMatchObject({ code: "lock-corrupt", severity: "error", span: { file: "phoenix.lock", line: 3, column: 18 } });
+    expect(json.diagnostics[0]!.message).toMatch(/^invalid JSON: .*; to recover, delete phoenix\.lock/);
+  });
+
+  it("reports spec errors instead of a diff; --json in the documented shape, with nothing to do", async () => {
     const dir = await exampleProject();
     await writeFile(join(dir, "specs", "web.phx"), (await readFile(join(dir, "specs", "web.phx"), "utf8")).replace("depends_on api", "depends_on apu"));
     const run = await runPhoenix(["diff"], { cwd: dir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/^specs\/web\.phx:4:14: error unknown-component: component 'web' depends on 'apu', which is not defined \(did you mean 'api'\?\)$/m);
+    const json = await runPhoenix(["diff", "--json"], { cwd: dir });
+    expect(json.exitCode).toBe(1);
+    const report = JSON.parse(json.stdout) as Record<string, unknown> & { diagnostics: { code: string }[] };
+    expect({ ...report, diagnostics: [] }).toEqual(EMPTY_DIFF);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["unknown-component"]);
   });
 });
 

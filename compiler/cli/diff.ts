@@ -7,24 +7,43 @@ import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
 import { targetClosure } from "./targets.js";
 import { diffJson, formatDiff, type DiffContext } from "../diff-format.js";
-import { observeProject } from "../observe.js";
+import { LockError, lockDiagnostic } from "../lock/index.js";
+import { observeProject, type Observation } from "../observe.js";
+import type { Diagnostic } from "../../spec-lang/index.js";
 import { planOf, type Plan } from "../plan.js";
 
 export async function run(context: CommandContext): Promise<number> {
   const json = context.options["json"] === true;
-  const seen = await observeProject(projectDir(context.cwd), context.cwd);
+  let seen: Observation;
+  try {
+    seen = await observeProject(projectDir(context.cwd), context.cwd);
+  } catch (error) {
+    // a program reading --json gets the documented shape whatever went wrong with the lock
+    if (!json || !(error instanceof LockError)) throw error;
+    writeJson(context, noDiff([lockDiagnostic(error)]));
+    return 1;
+  }
   if (!seen.ok) {
-    if (json) context.stdout.write(`${JSON.stringify({ schema: "phoenix.diff/1", components: [], diagnostics: seen.diagnostics }, null, 2)}\n`);
+    if (json) writeJson(context, noDiff(seen.diagnostics));
     else reportDiagnostics(seen.diagnostics, seen.project.files.length, "text", context.stdout);
     return 1;
   }
   const plan = limitTo(seen.plan, targetClosure(context.args, seen.project.desired));
   const deltas = [...new Set(seen.project.desired.components.flatMap((c) => seen.project.changedBy.get(c.name) ?? []))].sort();
   const diff: DiffContext = { deltas, lockSerial: seen.lockExists ? seen.lock.serial : undefined, explain: context.options["explain"] === true };
-  if (json) context.stdout.write(`${JSON.stringify({ ...diffJson(plan, diff), diagnostics: seen.diagnostics }, null, 2)}\n`);
+  if (json) writeJson(context, { ...diffJson(plan, diff), diagnostics: seen.diagnostics });
   else context.stdout.write(formatDiff(plan, diff));
   const differs = plan.components.some((c) => c.action !== "none");
   return context.options["exitCode"] === true && differs ? 1 : 0;
+}
+
+/** The documented --json shape with nothing to show but problems: no deltas, no lock serial, zero counts. */
+function noDiff(diagnostics: readonly Diagnostic[]) {
+  return { ...diffJson(planOf([]), { deltas: [], explain: false }), diagnostics };
+}
+
+function writeJson(context: CommandContext, value: unknown): void {
+  context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 function limitTo(plan: Plan, names: Set<string> | undefined): Plan {

@@ -14,11 +14,11 @@
  * writer gets WriterLockError naming the holder.
  */
 export {
-  BACKUP_FILE, LOCK_FILE, LockError, emptyLock, findJsonSyntaxError, parseLock, readLock, restoreLock, serializeLock, writeLock,
+  BACKUP_FILE, LOCK_FILE, LockError, emptyLock, lockDiagnostic, findJsonSyntaxError, parseLock, readLock, restoreLock, serializeLock, writeLock,
   type JsonSyntaxError, type LockErrorCode, type LockProblem, type ParseOptions, type ReadOptions, type RestoreResult, type WriteResult,
 } from "./lock-file.js";
 export { WRITER_LOCK_FILE, WriterLockError, holdsWriterLock, withWriterLock, type LockHolder, type WriterLockOptions } from "./writer-lock.js";
 export {
-  LOCK_VERSION, approvalSchema, componentStateSchema, lockSchema, specSnapshotSchema, verdictSchema,
-  type Approval, type ComponentState, type Lock, type SpecSnapshot, type Verdict,
+  LOCK_VERSION, adoptionSchema, approvalSchema, componentStateSchema, lockSchema, questionSchema, specSnapshotSchema, verdictSchema,
+  type Adoption, type Approval, type ComponentState, type Lock, type Question, type SpecSnapshot, type Verdict,
 } from "./schema.js";

@@ -20,6 +20,7 @@ import type { z } from "zod";
 import { UserError } from "../cli/command.js";
 import { describeIoError, displayPath } from "../spec-files.js";
 import { firstInvalidUtf8Byte } from "../../spec-lang/source.js";
+import { diagnostic, type Diagnostic } from "../../spec-lang/diagnostics.js";
 import { fsyncDirectory, writeFileAtomic, writeTemp } from "../atomic-write.js";
 import { LOCK_VERSION, lockSchema, type Lock } from "./schema.js";
 import { holdsWriterLock } from "./writer-lock.js";
@@ -82,6 +83,15 @@ export class LockError extends UserError implements LockProblem {
     this.reason = problem.reason;
     this.recovery = problem.recovery;
   }
+}
+
+/** A LockError as a diagnostic, for output that carries problems as data; placed at line 1 when it has no place. */
+export function lockDiagnostic(error: LockError): Diagnostic {
+  const line = error.line ?? 1;
+  const column = error.column ?? 1;
+  const offset = error.offset ?? 0;
+  const span = { file: error.file, line, column, offset, end: offset, endLine: line, endColumn: column };
+  return diagnostic(error.code, span, { reason: error.reason, recovery: error.recovery });
 }
 
 /** The state before anything was built: no components, serial 0, a lineage fixed once written. */
