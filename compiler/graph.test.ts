@@ -167,6 +167,12 @@ describe("globsOverlap", () => {
     ["src/store/index.ts", "src/store/other.ts", false],
     ["src/{api,web}/**", "src/web/index.ts", true],
     ["src/{api,web}/**", "lib/**", false],
+    ["src2/{a,b}/**", "*.json", false],
+    ["{src,lib}/*.ts", "*.json", false],
+    ["src/{api,{web,www}}/**", "src/www/x.ts", true],
+    ["src/{api,web}/*.{ts,js}", "src/web/**/*.css", false],
+    ["src/{api,web}/*.{ts,js}", "src/web/index.js", true],
+    ["src/{1..3}/**", "src/2/x", true],
   ])("%s and %s: %s, either way round", (a, b, overlap) => {
     expect(globsOverlap(a, b)).toBe(overlap);
     expect(globsOverlap(b, a)).toBe(overlap);
@@ -176,7 +182,7 @@ describe("globsOverlap", () => {
   const matchers = new Map<string, (path: string) => boolean>();
   const matcher = (glob: string) => matchers.get(glob) ?? matchers.set(glob, picomatch(glob, { dot: true })).get(glob)!;
   const owns = (glob: string, path: string) => matcher(glob)(path) && !(glob.endsWith("/**") && matcher(glob.slice(0, -3))(path));
-  const glob = fc.array(fc.constantFrom("src", "store", "web", "*", "*.ts", "**", "a*", "*b", "?b", "index.ts", "[ab]*", ".env"), { minLength: 1, maxLength: 4 })
+  const glob = fc.array(fc.constantFrom("src", "store", "web", "*", "*.ts", "**", "a*", "*b", "?b", "index.ts", "[ab]*", ".env", "{src,web}", "{a,b}*", "*.{ts,env}"), { minLength: 1, maxLength: 4 })
     .map((segments) => segments.join("/"));
   const names = ["src", "store", "web", "a.ts", "ab", "bb", "index.ts", ".env"];
   const paths = [...names.map((a) => [a]), ...names.flatMap((a) => names.map((b) => [a, b])), ...names.flatMap((a) => names.flatMap((b) => names.map((c) => [a, b, c])))]

@@ -136,7 +136,9 @@ function overlappingOwners(ir: Ir): Diagnostic[] {
 export function globsOverlap(a: string, b: string): boolean {
   const [x, y] = [normaliseGlob(a), normaliseGlob(b)];
   if (x === y) return true;
-  // braces and extglobs may hold a `/` and defeat the split: compare literal directories only
+  const [xs, ys] = [expandBraces(x), expandBraces(y)];
+  if (xs && ys && xs.length + ys.length > 2) return xs.some((p) => ys.some((q) => globsOverlap(p, q)));
+  // extglobs and braces not expanded may hold a `/` and defeat the split: compare literal directories only
   if (/[{(]/.test(x + y)) return nested(picomatch.scan(x).base, picomatch.scan(y).base);
   const [p, q] = [segmentsOf(x), segmentsOf(y)];
   const known = new Map<number, boolean>();
@@ -152,6 +154,39 @@ export function globsOverlap(a: string, b: string): boolean {
     return result;
   };
   return from(0, 0);
+}
+
+/** More alternatives than this and a glob is compared by its literal directory instead. */
+const MAX_BRACE_ALTERNATIVES = 64;
+
+/**
+ * `src/{a,b}/**` as `src/a/**` and `src/b/**`, nested lists too, so each alternative is compared
+ * segment by segment. Undefined (compare conservatively) for a group that is not a plain comma
+ * list, such as a range `{1..3}`, for escapes, and past MAX_BRACE_ALTERNATIVES.
+ */
+function expandBraces(glob: string): string[] | undefined {
+  const open = glob.indexOf("{");
+  if (open < 0) return [glob];
+  if (glob.includes("\\")) return undefined;
+  const parts: string[] = [];
+  let [depth, start, close] = [0, open + 1, -1];
+  for (let i = open; i < glob.length && close < 0; i++) {
+    if (glob[i] === "{") depth++;
+    else if (glob[i] === "}" && --depth === 0) close = i;
+    if ((glob[i] === "," && depth === 1) || close === i) {
+      parts.push(glob.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (close < 0 || parts.length < 2) return undefined;
+  const out: string[] = [];
+  for (const part of parts) {
+    const expanded = expandBraces(glob.slice(0, open) + part + glob.slice(close + 1));
+    if (!expanded) return undefined;
+    out.push(...expanded);
+    if (out.length > MAX_BRACE_ALTERNATIVES) return undefined;
+  }
+  return out;
 }
 
 /**
