@@ -106,6 +106,19 @@ describe("the root", () => {
     expect((await loadProject(dir, dir)).diagnostics.map((d) => d.code)).toEqual(["root-container-missing"]);
   });
 
+  it("has an empty project-container, or one with no definition in it", async () => {
+    const empty = await projectWith({ ...without("system-under-construction/project-container/Containerfile"), "system-under-construction/project-container/": "" });
+    expect((await loadProject(empty, empty)).diagnostics.map(formatDiagnostic)).toEqual([
+      "specs/system.phx:1:8: error root-container-empty: the root 'system-under-construction' has a project-container/ that defines no dev environment: add one of Containerfile, Dockerfile, devcontainer.json to it",
+    ]);
+    const notes = await projectWith({ ...without("system-under-construction/project-container/Containerfile"), "system-under-construction/project-container/NOTES.md": "todo\n" });
+    expect((await loadProject(notes, notes)).diagnostics.map((d) => d.code)).toEqual(["root-container-empty"]);
+    for (const definition of ["Dockerfile", "devcontainer.json"]) {
+      const dir = await projectWith({ ...without("system-under-construction/project-container/Containerfile"), [`system-under-construction/project-container/${definition}`]: "{}\n" });
+      expect((await loadProject(dir, dir)).diagnostics, definition).toEqual([]);
+    }
+  });
+
   it("has neither: both are reported", async () => {
     const dir = await projectWith({ ...without("system-under-construction/README.md", "system-under-construction/project-container/Containerfile"), "system-under-construction/": "" });
     expect((await loadProject(dir, dir)).diagnostics.map((d) => d.code)).toEqual(["root-readme-missing", "root-container-missing"]);
@@ -118,7 +131,7 @@ describe("the root", () => {
       "specs/system.phx:1:8: error root-readme-missing: the root 'app' has no README.md: agents read it first, so describe the system there",
       "specs/system.phx:1:8: error root-container-missing: the root 'app' has no env/dev/: add the system's dev environment there (a Containerfile or devcontainer.json)",
     ]);
-    const present = await projectWith({ "specs/system.phx": system, "app/README.md": "# shop\n", "app/env/dev/": "" });
+    const present = await projectWith({ "specs/system.phx": system, "app/README.md": "# shop\n", "app/env/dev/Containerfile": "FROM node:20\n" });
     expect((await loadProject(present, present)).diagnostics).toEqual([]);
     // the default root is not looked at when another is named
     const defaultOnly = await projectWith({ "specs/system.phx": system, "system-under-construction/README.md": "x", "system-under-construction/project-container/": "" });

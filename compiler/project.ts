@@ -56,7 +56,7 @@ export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<
   return { base: resolved.base, desired: folded.desired, changedBy: folded.changedBy, diagnostics };
 }
 
-/** The root must exist and hold README.md and the project-container. */
+/** The root must exist and hold README.md and the project-container, with a definition in it. */
 function inspectRoot(dir: string, ir: Ir): Diagnostic[] {
   const { root, container } = ir.system;
   const at = ir.system.at;
@@ -65,8 +65,23 @@ function inspectRoot(dir: string, ir: Ir): Diagnostic[] {
   if (!isDirectory(rootDir)) return [diagnostic("root-missing", at, args)];
   const out: Diagnostic[] = [];
   if (!existsSync(join(rootDir, "README.md"))) out.push(diagnostic("root-readme-missing", at, args));
-  if (!isDirectory(join(rootDir, container))) out.push(diagnostic("root-container-missing", at, args));
+  const containerDir = join(rootDir, container);
+  if (!isDirectory(containerDir)) out.push(diagnostic("root-container-missing", at, args));
+  else if (!CONTAINER_DEFINITIONS.some((name) => isFile(join(containerDir, name)))) {
+    out.push(diagnostic("root-container-empty", at, { ...args, files: CONTAINER_DEFINITIONS.join(", ") }));
+  }
   return out;
+}
+
+/** The files that define a dev environment: the container runner builds the first two, editors open the last. */
+const CONTAINER_DEFINITIONS = ["Containerfile", "Dockerfile", "devcontainer.json"];
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

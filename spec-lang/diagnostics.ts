@@ -72,6 +72,7 @@ export const diagnosticCatalog = {
   "root-missing": { severity: "error", message: "the root '{root}' does not exist: create it with a README.md and {container}/ (the system's dev environment)" },
   "root-readme-missing": { severity: "error", message: "the root '{root}' has no README.md: agents read it first, so describe the system there" },
   "root-container-missing": { severity: "error", message: "the root '{root}' has no {container}/: add the system's dev environment there (a Containerfile or devcontainer.json)" },
+  "root-container-empty": { severity: "error", message: "the root '{root}' has a {container}/ that defines no dev environment: add one of {files} to it" },
   // Deltas
   "delta-unknown-target": { severity: "error", message: "delta '{delta}' names {what} '{name}', which does not exist{hint}" },
   "delta-component-exists": { severity: "error", message: "delta '{delta}' adds component '{component}', which already exists: change it with `modify {component} { ... }`" },
