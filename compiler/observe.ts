@@ -33,7 +33,7 @@ export async function observeProject(dir: string, cwd: string): Promise<Observat
   const diagnostics = [...project.diagnostics, ...shared].sort(compareDiagnostics);
   if (hasErrors(diagnostics)) return { ok: false, project, diagnostics };
   const container = await containerHash(root, project.desired.system.container);
-  const seen: Observations = { lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift };
+  const seen: Observations = { lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift, today: new Date().toISOString().slice(0, 10) };
   const plan = planBuild(project.desired, project.base, project.changedBy, seen);
   return { ok: true, project, lock, lockExists: exists, seen, plan, diagnostics };
 }

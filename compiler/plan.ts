@@ -12,7 +12,7 @@ import { specChanges, type SpecChange } from "./spec-changes.js";
 /** Why a component must be rebuilt. */
 export type StaleReasonCode =
   | "new" | "never-built" | "spec-changed" | "dependency-interface-changed" | "agent-changed"
-  | "container-changed" | "outputs-drifted" | "check-failing";
+  | "container-changed" | "outputs-drifted" | "check-failing" | "patch-expired";
 
 export interface StaleReason {
   code: StaleReasonCode;
@@ -63,6 +63,8 @@ export interface Observations {
   promptVersion: string;
   /** Drifted files per component (only components in the lock have any). */
   drift: ReadonlyMap<string, readonly FileDrift[]>;
+  /** Today (YYYY-MM-DD), for temporary patches that expire; without it none expires. */
+  today?: string;
 }
 
 export function planBuild(desired: Ir, base: Ir, changedBy: ReadonlyMap<string, string[]>, seen: Observations): Plan {
@@ -108,7 +110,7 @@ function planComponent(component: Component, ir: Ir, inBase: boolean, deltas: st
   const built = seen.lock.components[component.name];
   const drift = [...(seen.drift.get(component.name) ?? [])];
   const changes = specChanges(built?.spec, specContent(component));
-  const reasons = built ? staleReasons(component, built, inputs, drift, deltas) : [notBuilt(inBase, deltas)];
+  const reasons = built ? staleReasons(component, built, inputs, drift, deltas, seen.today) : [notBuilt(inBase, deltas)];
   const action: ComponentAction = !built ? "add" : reasons.length > 0 ? "rebuild" : "none";
   return { name: component.name, action, reasons, changes, drift, deltas, inputs, inputHash: inputHash(inputs) };
 }
@@ -120,7 +122,7 @@ function notBuilt(inBase: boolean, deltas: string[]): StaleReason {
 }
 
 /** Every named reason a built component is stale, in a fixed order. */
-function staleReasons(component: Component, built: ComponentState, inputs: BuildInputs, drift: FileDrift[], deltas: string[]): StaleReason[] {
+function staleReasons(component: Component, built: ComponentState, inputs: BuildInputs, drift: FileDrift[], deltas: string[], today: string | undefined): StaleReason[] {
   const reasons: StaleReason[] = [];
   if (built.specHash !== inputs.specHash) {
     const from = deltas.length > 0 ? `delta ${deltas.join(", ")}` : "the specs";
@@ -149,6 +151,10 @@ function staleReasons(component: Component, built: ComponentState, inputs: Build
   }
   const failing = failingChecks(component, built);
   if (failing.length > 0) reasons.push({ code: "check-failing", detail: `last run: ${failing.join(", ")} failed` });
+  const patch = built.adoption;
+  if (patch?.kind === "temporary-patch" && patch.expires !== undefined && today !== undefined && today > patch.expires) {
+    reasons.push({ code: "patch-expired", detail: `the hand edit ${patch.by} adopted as a temporary patch expired on ${patch.expires} (${patch.reason})` });
+  }
   return reasons;
 }
 

@@ -30,19 +30,22 @@ export interface StatusRow {
  */
 export function statusRows(plan: Plan, desired: Ir, lock: Lock, lastBuilds: ReadonlyMap<string, JournalEntry> = new Map()): StatusRow[] {
   const supervised = new Set(desired.components.filter((c) => c.autonomy === "supervised").map((c) => c.name));
+  const humanChecks = new Map(desired.components.map((c) => [c.name, c.checks.filter((k) => k.kind === "human").map((k) => k.name)]));
   return plan.components.map((c) => {
     const built = lock.components[c.name];
     const questions = Object.entries(lock.questions ?? {}).filter(([, q]) => q.component === c.name).map(([id]) => id);
     const last = lastBuilds.get(c.name);
     const failedBuild = last && last.inputHash === c.inputHash && FAILED_OUTCOMES.has(last.outcome) ? last : undefined;
-    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions, failedBuild) };
+    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions, failedBuild, humanChecks.get(c.name) ?? []) };
   });
 }
 
 /** Journal outcomes that end a build without getting green. */
 const FAILED_OUTCOMES = new Set(["failed", "no-progress", "refused", "agent-error"]);
 
-function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[], failedBuild: JournalEntry | undefined): { status: ComponentStatus; note: string } {
+function statusOf(
+  c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[], failedBuild: JournalEntry | undefined, humanChecks: readonly string[],
+): { status: ComponentStatus; note: string } {
   if (c.action === "remove") return { status: "removed", note: "no longer in the specs" };
   if (c.drift.length > 0) return { status: "drifted", note: `${c.drift.length} file${c.drift.length === 1 ? "" : "s"} changed outside phoenix` };
   const failing = c.reasons.find((r) => r.code === "check-failing");
@@ -50,8 +53,10 @@ function statusOf(c: ComponentPlan, supervised: boolean, built: Lock["components
   if (questions.length > 0) return { status: "needs-human", note: `phoenix answer ${questions.join(", ")}` };
   if (failedBuild) return { status: "failed", note: `attempt ${failedBuild.attempt}/${failedBuild.maxAttempts}: ${failedBuild.detail ?? failedBuild.outcome}` };
   if (c.reasons.length > 0) return { status: "stale", note: c.reasons.map((r) => r.code).join(", ") };
-  const approved = built?.approvals.some((a) => a.outputHash === built.outputHash) ?? false;
-  if (supervised && !approved) return { status: "awaiting-approval", note: `phoenix approve ${c.name}` };
+  const approvedFor = (check: string | undefined) => built?.approvals.some((a) => a.outputHash === built.outputHash && a.check === check) ?? false;
+  const waiting = [...(supervised && !approvedFor(undefined) ? [`phoenix approve ${c.name}`] : []),
+    ...humanChecks.filter((k) => !approvedFor(k)).map((k) => `phoenix approve ${c.name} --check ${k}`)];
+  if (waiting.length > 0) return { status: "awaiting-approval", note: waiting.join("; ") };
   return { status: "green", note: "" };
 }
 

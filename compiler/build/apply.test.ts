@@ -82,8 +82,8 @@ describe("the journal", () => {
   });
 
   it("skips lines of another format version, and reads a missing journal as empty", async () => {
-    expect(parseJournal(`${JSON.stringify({ ...entry("a", 1, "green", true), v: 2 })}\n`)).toEqual({ entries: [], skipped: 1 });
-    expect(await readJournal(await tempDir())).toEqual({ entries: [], skipped: 0 });
+    expect(parseJournal(`${JSON.stringify({ ...entry("a", 1, "green", true), v: 2 })}\n`)).toEqual({ entries: [], events: [], skipped: 1 });
+    expect(await readJournal(await tempDir())).toEqual({ entries: [], events: [], skipped: 0 });
   });
 
   it("tells how each node's latest build ended", () => {

@@ -10,7 +10,7 @@
  * Every redo step is idempotent, so a crash at any moment leaves either the old files (no intent:
  * the staging is thrown away) or an intent that the next build completes before planning.
  */
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { absentAs } from "../absent.js";
@@ -29,8 +29,28 @@ export const intentSchema = z.object({
   state: componentStateSchema.nullable(),
   /** A git commit to make after the lock is written (autonomous nodes in a git repository). */
   commit: z.object({ message: z.string() }).optional(),
+  /**
+   * Keep what this apply replaces (the files and the lock entry before it) so that a person can
+   * reject the new version (`phoenix reject`): the node's lock entry as it was, or null.
+   */
+  keepPrevious: z.object({ state: componentStateSchema.nullable() }).optional(),
 });
 export type ApplyIntent = z.infer<typeof intentSchema>;
+
+/** What an apply replaced: enough to put it back. */
+export const previousSchema = z.object({
+  state: componentStateSchema.nullable(),
+  /** Every path the apply wrote or deleted, relative to the root. */
+  touched: z.array(z.string()),
+  /** Those of them that existed before; their old content is under `files/`. */
+  existed: z.array(z.string()),
+});
+export type Previous = z.infer<typeof previousSchema>;
+
+/** Where the version before a node's last apply is kept. */
+export function previousDir(projectDir: string, node: string): string {
+  return join(projectDir, ".phoenix", "previous", node);
+}
 
 /** Where a node's apply is staged. */
 export function applyDir(projectDir: string, node: string): string {
@@ -47,7 +67,23 @@ export async function stageApply(projectDir: string, sourceDir: string, intent: 
     await mkdir(dirname(staged), { recursive: true });
     await writeFileAtomic(staged, await readFile(join(sourceDir, path)));
   }
+  if (intent.keepPrevious) await stagePrevious(dir, join(projectDir, intent.root), intent);
   await writeFileAtomic(join(dir, "intent.json"), `${JSON.stringify(intent, null, 2)}\n`);
+}
+
+async function stagePrevious(dir: string, rootDir: string, intent: ApplyIntent): Promise<void> {
+  const touched = [...intent.writes, ...intent.deletes];
+  const existed: string[] = [];
+  for (const path of touched) {
+    const bytes = await readFile(join(rootDir, path)).catch(absentAs(undefined));
+    if (bytes === undefined) continue;
+    existed.push(path);
+    await mkdir(dirname(join(dir, "previous", "files", path)), { recursive: true });
+    await writeFileAtomic(join(dir, "previous", "files", path), bytes);
+  }
+  const previous: Previous = { state: intent.keepPrevious!.state, touched, existed };
+  await mkdir(join(dir, "previous"), { recursive: true });
+  await writeFileAtomic(join(dir, "previous", "previous.json"), `${JSON.stringify(previous, null, 2)}\n`);
 }
 
 /** What completing an apply needs from the engine: recording the lock entry and committing. */
@@ -71,7 +107,24 @@ export async function completeApply(projectDir: string, intent: ApplyIntent, eff
   }
   await effects.record(intent);
   if (intent.commit) await effects.commit(intent);
+  if (intent.keepPrevious) await keepPrevious(projectDir, intent.node);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Moves the staged previous version to `.phoenix/previous/NODE/`, replacing an older one. */
+async function keepPrevious(projectDir: string, node: string): Promise<void> {
+  const staged = join(applyDir(projectDir, node), "previous");
+  if (!(await readFile(join(staged, "previous.json")).catch(absentAs(undefined)))) return; // moved before a crash
+  const kept = previousDir(projectDir, node);
+  await rm(kept, { recursive: true, force: true });
+  await mkdir(dirname(kept), { recursive: true });
+  await rename(staged, kept);
+}
+
+/** The version before the node's last apply, if phoenix kept it. */
+export async function readPrevious(projectDir: string, node: string): Promise<Previous | undefined> {
+  const text = await readFile(join(previousDir(projectDir, node), "previous.json"), "utf8").catch(absentAs(undefined));
+  return text === undefined ? undefined : previousSchema.safeParse(safeJson(text)).data;
 }
 
 /**

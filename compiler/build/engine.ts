@@ -314,10 +314,11 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
       }),
       ask: (question) => keeper.update((lock) => {
         const id = nextQuestionId(lock, component);
-        lock.questions = { ...lock.questions, [id]: { component: component.name, text: question.text, askedAt: new Date().toISOString(), ...(question.options && { options: question.options }) } };
+        lock.questions = { ...lock.questions, [id]: { component: component.name, askedAt: new Date().toISOString(), ...question } };
         return id;
       }),
       commits: context.repo !== null && component.autonomy === "autonomous",
+      ...(keeper.lock.components[component.name] && { previousState: keeper.lock.components[component.name] }),
     });
   } catch (error) {
     if (error instanceof UserError) return { result: "failed", detail: error.message, attempts: 0 };

@@ -41,14 +41,39 @@ export const journalEntrySchema = z.object({
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
+/**
+ * What a person did to a component: the human overrides and decisions kaizen counts (rejections,
+ * adopted hand edits), and approvals and answers.
+ */
+export const humanEventSchema = z.object({
+  v: z.literal(JOURNAL_VERSION),
+  event: z.enum(["approve", "reject", "adopt", "answer"]),
+  at: z.iso.datetime({ offset: true }),
+  node: z.string(),
+  by: z.string(),
+  /** Why (reject, adopt), or the answer given (answer). */
+  reason: z.string().optional(),
+  /** adopt: waiver, temporary-patch or promote-to-requirement. */
+  kind: z.string().optional(),
+  /** approve --check: the human check approved. */
+  check: z.string().optional(),
+  /** answer: the question's ID. */
+  question: z.string().optional(),
+  outputHash: z.string().optional(),
+});
+export type HumanEvent = z.infer<typeof humanEventSchema>;
+
 /** Appends one entry as one line (a single write, so concurrent appends do not interleave). */
-export async function appendJournal(projectDir: string, entry: JournalEntry): Promise<void> {
+export async function appendJournal(projectDir: string, entry: JournalEntry | HumanEvent): Promise<void> {
   await mkdir(join(projectDir, ".phoenix"), { recursive: true });
   await appendFile(join(projectDir, JOURNAL_FILE), `${JSON.stringify(entry)}\n`);
 }
 
 export interface JournalRead {
+  /** One per attempt. */
   entries: JournalEntry[];
+  /** What people did. */
+  events: HumanEvent[];
   /** Lines that were torn or not understood, skipped. */
   skipped: number;
 }
@@ -61,6 +86,7 @@ export async function readJournal(projectDir: string): Promise<JournalRead> {
 /** Pure: every well-formed entry, in order. */
 export function parseJournal(text: string): JournalRead {
   const entries: JournalEntry[] = [];
+  const events: HumanEvent[] = [];
   let skipped = 0;
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
@@ -71,11 +97,13 @@ export function parseJournal(text: string): JournalRead {
       skipped++;
       continue;
     }
-    const parsed = journalEntrySchema.safeParse(json);
-    if (parsed.success) entries.push(parsed.data);
+    const attempt = journalEntrySchema.safeParse(json);
+    const human = attempt.success ? undefined : humanEventSchema.safeParse(json);
+    if (attempt.success) entries.push(attempt.data);
+    else if (human?.success) events.push(human.data);
     else skipped++;
   }
-  return { entries, skipped };
+  return { entries, events, skipped };
 }
 
 /** The last final entry of each node: how its latest build ended. */

@@ -49,9 +49,11 @@ export interface NodeJob {
   /** Applies a green node's files and lock entry (serialised with every other lock write). */
   apply(intent: Omit<ApplyIntent, "root">, workspaceDir: string): Promise<void>;
   /** Records the question an agent asked; returns its ID. */
-  ask(question: { text: string; options?: string[] }): Promise<string>;
+  ask(question: { text: string; options?: string[]; attempt: number; agent: string }): Promise<string>;
   /** Whether the node's files are committed (autonomous nodes in a git repository). */
   commits: boolean;
+  /** The node's lock entry before this build (kept so a person can reject the new version). */
+  previousState?: ComponentState;
 }
 
 export interface NodeOutcome {
@@ -144,7 +146,7 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
   const base = { checks: [] as CheckOutcome[], refused: agentResult.refused, ...(tokens && { tokens }) };
   if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while the agent ran" }, detail: "cancelled", ...base };
   if (outcome.kind === "question") {
-    const id = await job.ask(outcome);
+    const id = await job.ask({ text: outcome.text, ...(outcome.options && { options: outcome.options }), attempt, agent: job.agent.label });
     job.emit({ type: "agent-done", node, attempt, outcome: "question", detail: outcome.text });
     const detail = `asked ${id}: ${outcome.text}`;
     return { kind: "done", outcome: "question", node: { result: "needs-human", detail: `${detail} (answer it with \`phoenix answer ${id} "..."\`)` }, detail, ...base };
@@ -242,7 +244,7 @@ async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules,
   });
   const summary = `${writes.length} file${writes.length === 1 ? "" : "s"} written, ${deletes.length} deleted; reasons: ${job.reasons.join(", ")}`;
   await job.apply({
-    node: job.component.name, writes, deletes, state,
+    node: job.component.name, writes, deletes, state, keepPrevious: { state: job.previousState ?? null },
     ...(job.commits && {
       commit: {
         message: commitMessage({ node: job.component.name, inputHash: job.inputHash, checks: results.map((r) => `${checkKey(r)}=${r.verdict}`), summary }),

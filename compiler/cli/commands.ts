@@ -106,6 +106,57 @@ export const commands: readonly CommandSpec[] = [
     load: () => import("./context.js"),
   },
   {
+    name: "questions",
+    summary: "list the questions agents asked that wait for a person's answer",
+    options: [jsonOption],
+    load: () => import("./questions.js"),
+  },
+  {
+    name: "answer",
+    args: "<ID> <ANSWER>",
+    summary: "answer an agent's question: written into the spec as a decision",
+    load: () => import("./answer.js"),
+  },
+  {
+    name: "approve",
+    args: "<NODE>",
+    summary: "approve a supervised component's current outputs (or one of its human checks)",
+    options: [
+      { flags: "--by <name>", description: "who approves (default: git user.name)" },
+      { flags: "--note <text>", description: "a note kept with the approval" },
+      { flags: "--check <name>", description: "approve this human check of the component" },
+    ],
+    load: () => import("./approve.js"),
+  },
+  {
+    name: "reject",
+    args: "<NODE>",
+    summary: "reject a component's last build: its previous version comes back, the reason goes to its next attempt",
+    options: [
+      { flags: "--reason <text>", description: "what is wrong (required)" },
+      { flags: "--by <name>", description: "who rejects (default: git user.name)" },
+    ],
+    load: () => import("./reject.js"),
+  },
+  {
+    name: "adopt",
+    args: "<NODE>",
+    summary: "accept a hand edit of a component's files into the current state, as a recorded override",
+    options: [
+      { flags: "--reason <text>", description: "why the hand edit is kept (required)" },
+      { flags: "--kind <kind>", description: "waiver, temporary-patch or promote-to-requirement", default: "waiver" },
+      { flags: "--expires <date>", description: "the last day of a temporary patch (YYYY-MM-DD)" },
+      { flags: "--by <name>", description: "who adopts (default: git user.name)" },
+    ],
+    load: () => import("./adopt.js"),
+  },
+  {
+    name: "why",
+    args: "<FILE>",
+    summary: "trace a file to its component, requirements, decisions, build and checks",
+    load: () => import("./why.js"),
+  },
+  {
     name: "delta new",
     args: "<NAME> <SUMMARY>",
     summary: "write a delta skeleton for a component, pinned to its current spec hash",

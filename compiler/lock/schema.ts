@@ -55,8 +55,21 @@ export const approvalSchema = z.object({
   /** The outputs approved; a later change to them voids the approval. */
   outputHash: hash,
   note: z.string().optional(),
+  /** Set when the approval is one `human` check's (`phoenix approve NODE --check NAME`). */
+  check: z.string().optional(),
 });
 export type Approval = z.infer<typeof approvalSchema>;
+
+/** Why the current outputs are a person's hand edit rather than an agent's build. */
+export const adoptionSchema = z.object({
+  kind: z.enum(["waiver", "temporary-patch", "promote-to-requirement"]),
+  reason: z.string(),
+  by: z.string(),
+  at: isoTime,
+  /** A temporary patch's last day (YYYY-MM-DD); after it the component is stale again. */
+  expires: z.iso.date().optional(),
+});
+export type Adoption = z.infer<typeof adoptionSchema>;
 
 export const componentStateSchema = z.object({
   specHash: hash,
@@ -78,6 +91,8 @@ export const componentStateSchema = z.object({
   /** Last observed values of probe checks, by check name then metric (`status`, `p95`, ...). */
   probes: z.record(z.string(), z.record(z.string(), z.number())),
   builtAt: isoTime,
+  /** Set when a person adopted hand edits (`phoenix adopt`) as the current outputs. */
+  adoption: adoptionSchema.optional(),
 });
 export type ComponentState = z.infer<typeof componentStateSchema>;
 
@@ -92,6 +107,9 @@ export const questionSchema = z.object({
   askedAt: isoTime,
   /** Answers the agent suggests, if any. */
   options: z.array(z.string()).optional(),
+  /** The attempt that asked, and the agent. */
+  attempt: z.number().int().min(1).optional(),
+  agent: z.string().optional(),
 });
 export type Question = z.infer<typeof questionSchema>;
 

@@ -1,0 +1,15 @@
+/** Who a person is, for approvals, rejections and adoptions: `--by`, else git's user.name, else the login. */
+import { execa } from "execa";
+import { userInfo } from "node:os";
+
+export async function personName(by: unknown, cwd: string): Promise<string> {
+  if (typeof by === "string" && by.trim() !== "") return by.trim();
+  const git = await execa("git", ["config", "user.name"], { cwd, reject: false });
+  const name = git.exitCode === 0 ? String(git.stdout).trim() : "";
+  if (name !== "") return name;
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env["USER"] ?? "unknown";
+  }
+}
