@@ -41,6 +41,8 @@ export const diagnosticCatalog = {
   "misplaced-item": { severity: "error", message: "`{keyword}` is not allowed in {context}{hint}" },
   "duplicate-item": { severity: "error", message: "`{keyword}` is given twice in {context}; the first is at line {line}" },
   "duplicate-name": { severity: "error", message: "{what} '{name}' is defined twice; the first is at {where}" },
+  "duplicate-reference": { severity: "error", message: "`{keyword}` names '{name}' twice; the first is at line {line}, column {column}" },
+  "name-clash": { severity: "error", message: "{what} '{name}' has the name of {other} '{name}' at {where}: component and delta names are global, so each is used once" },
   "duplicate-system": { severity: "error", message: "a second `system` block; there is exactly one per spec tree, the first is at {where}" },
   "reason-required": { severity: "error", message: "requirement {id} is {level}: give the reason with `because \"...\"` (SHOULD, RECOMMENDED, MAY and OPTIONAL must say why)" },
   "empty-owns": { severity: "error", message: "component '{component}' owns no files: add `owns \"glob\"` so its agent may write its code" },

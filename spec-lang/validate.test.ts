@@ -64,6 +64,30 @@ describe("requirements", () => {
   });
 });
 
+describe("things said twice", () => {
+  it("reports a name repeated in depends_on or covers, in one list or two", () => {
+    expect(problems(component('  depends_on a, b, a\n  depends_on b\n  requirement R-1 MUST "x"\n  check t { run "x" covers R-1, R-1 }'))).toEqual([
+      "3:20 error duplicate-reference: `depends_on` names 'a' twice; the first is at line 3, column 14",
+      "4:14 error duplicate-reference: `depends_on` names 'b' twice; the first is at line 3, column 17",
+      "6:33 error duplicate-reference: `covers` names 'R-1' twice; the first is at line 6, column 28",
+    ]);
+  });
+
+  it("reports an option given twice in one check, and two bounds on one metric", () => {
+    expect(problems(component('  check t { run "x" network allow network allow }'))).toEqual([
+      "3:35 error duplicate-item: `network` is given twice in check t; the first is at line 3",
+    ]);
+    expect(problems(component('  check p {\n    probe "GET /"\n    expect status 200\n    expect p95 < 1s\n    expect status 200\n    expect p95 <= 2s\n    expect p99 < 3s\n  }'))).toEqual([
+      "7:5 error duplicate-item: `expect status` is given twice in check p; the first is at line 5",
+      "8:5 error duplicate-item: `expect p95` is given twice in check p; the first is at line 6",
+    ]);
+  });
+
+  it("reports duplicates inside a delta's modify too", () => {
+    expect(codes('delta d "x" { modify web { depends_on api, api } }')).toEqual(["duplicate-reference"]);
+  });
+});
+
 describe("strings that say nothing", () => {
   it("reports an empty requirement text, reason, question or answer, at the string", () => {
     expect(problems(component('  requirement R-1 SHOULD "" because "  "\n  decision Q-1 "" answer ""'))).toEqual([
@@ -314,11 +338,19 @@ describe("validateSpecTree", () => {
     ]);
   });
 
-  it("reports duplicate delta names, but lets a delta share a component's name", () => {
+  it("reports duplicate delta names", () => {
+    const problemsAcross = validateSpecTree([file("a.phx", 'delta web "s" { }'), file("b.phx", 'delta web "t" { }')]);
+    expect(problemsAcross.map((d) => d.message)).toEqual(["delta 'web' is defined twice; the first is at a.phx:1:7"]);
+  });
+
+  it("reports a delta with a component's name: names are global", () => {
     const problemsAcross = validateSpecTree([
       file("a.phx", 'component web { owns "x" }\ndelta web "s" { }'),
-      file("b.phx", 'delta web "t" { }'),
+      file("b.phx", 'delta api "t" { }\ncomponent api { owns "y" }'),
+    ]).map((d) => `${d.span.file}:${d.span.line}:${d.span.column} ${d.code}: ${d.message}`);
+    expect(problemsAcross).toEqual([
+      "a.phx:2:7 name-clash: delta 'web' has the name of component 'web' at a.phx:1:11: component and delta names are global, so each is used once",
+      "b.phx:2:11 name-clash: component 'api' has the name of delta 'api' at b.phx:1:7: component and delta names are global, so each is used once",
     ]);
-    expect(problemsAcross.map((d) => d.message)).toEqual(["delta 'web' is defined twice; the first is at a.phx:2:7"]);
   });
 });

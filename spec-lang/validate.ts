@@ -155,6 +155,7 @@ function validateItems(items: readonly Item[], whole: boolean, out: Diagnostic[]
   uniqueNames(itemsOfKind(items, "requirement").map((r) => r.id), "requirement", out);
   uniqueNames(itemsOfKind(items, "decision").map((d) => d.id), "decision", out);
   uniqueNames(itemsOfKind(items, "check").map((c) => c.name), "check", out);
+  uniqueReferences(itemsOfKind(items, "depends_on").flatMap((d) => d.names), "depends_on", out);
   for (const item of items) {
     switch (item.kind) {
       case "requirement":
@@ -233,6 +234,18 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
       continue;
     }
     validateCheckOption(item, out);
+  }
+  uniqueReferences(itemsOfKind(check.items, "covers").flatMap((c) => c.names), "covers", out);
+  if (kind === "probe") oneExpectationPerMetric(check, owner, out);
+}
+
+/** Two bounds on one metric contradict each other or repeat; either way one of them is a mistake. */
+function oneExpectationPerMetric(check: CheckItem, owner: string, out: Diagnostic[]): void {
+  const first = new Map<string, Span>();
+  for (const expect of itemsOfKind(check.items, "expect")) {
+    const earlier = first.get(expect.metric.name);
+    if (earlier) out.push(diagnostic("duplicate-item", expect.span, { keyword: `expect ${expect.metric.name}`, context: owner, line: earlier.line }));
+    else first.set(expect.metric.name, expect.span);
   }
 }
 
@@ -358,9 +371,19 @@ function uniqueNames(names: readonly NameRef[], what: string, out: Diagnostic[])
   }
 }
 
+/** `depends_on c, c` or `covers X-1, X-1`: the list is a set, and its hash counts the second name. */
+function uniqueReferences(names: readonly NameRef[], keyword: string, out: Diagnostic[]): void {
+  const first = new Map<string, Span>();
+  for (const name of names) {
+    const earlier = first.get(name.name);
+    if (earlier) out.push(diagnostic("duplicate-reference", name.span, { keyword, name: name.name, line: earlier.line, column: earlier.column }));
+    else first.set(name.name, name.span);
+  }
+}
+
 /**
  * Checks across the files of one spec tree that need no graph: block names are global and
- * unique, and there is at most one system block.
+ * unique (components and deltas share one namespace), and there is at most one system block.
  */
 export function validateSpecTree(files: readonly SpecFile[]): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -372,10 +395,10 @@ export function validateSpecTree(files: readonly SpecFile[]): Diagnostic[] {
       else system = block;
       continue;
     }
-    const key = `${block.kind}:${block.name.name}`;
-    const earlier = first.get(key);
-    if (earlier) out.push(diagnostic("duplicate-name", block.name.span, { what: block.kind, name: block.name.name, where: where(earlier.name.span) }));
-    else first.set(key, block);
+    const earlier = first.get(block.name.name);
+    if (!earlier) first.set(block.name.name, block);
+    else if (earlier.kind === block.kind) out.push(diagnostic("duplicate-name", block.name.span, { what: block.kind, name: block.name.name, where: where(earlier.name.span) }));
+    else out.push(diagnostic("name-clash", block.name.span, { what: block.kind, name: block.name.name, other: earlier.kind, where: where(earlier.name.span) }));
   }
   return out;
 }
