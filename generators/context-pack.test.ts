@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot, runPhoenix, tempDir } from "../fixtures/run-phoenix.js";
 import { estimateTokens, fitBudget, type PackPart } from "./context-pack.js";
-import { PROMPT_VERSION, PROGRAM_AGENT_NOTE, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
+import { JUDGE_INSTRUCTIONS, PROMPT_VERSION, PROGRAM_AGENT_NOTE, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
 
 /**
  * The example system with its dependencies built far enough to have interfaces, and web with a
@@ -107,10 +107,11 @@ describe("fitting the budget", () => {
 describe("the prompt version", () => {
   it("is a hash of the templates: any edit to them changes it, and so every node's input hash", () => {
     expect(PROMPT_VERSION).toMatch(/^phoenix-prompts-[0-9a-f]{12}$/);
-    const templates = { instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE };
+    const templates = { instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE, judge: JUDGE_INSTRUCTIONS };
     expect(promptVersionOf(templates)).toBe(PROMPT_VERSION);
     expect(promptVersionOf({ ...templates, instructions: `${INSTRUCTIONS} ` })).not.toBe(PROMPT_VERSION);
     expect(promptVersionOf({ ...templates, tools: { ...TOOL_DESCRIPTIONS, done: "Finish." } })).not.toBe(PROMPT_VERSION);
     expect(promptVersionOf({ ...templates, programNote: "" })).not.toBe(PROMPT_VERSION);
+    expect(promptVersionOf({ ...templates, judge: "" })).not.toBe(PROMPT_VERSION);
   });
 });

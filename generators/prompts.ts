@@ -40,11 +40,17 @@ export const PROGRAM_AGENT_NOTE = `You work in the current directory, a private 
 guessing, write your question to the file named by the environment variable PHOENIX_QUESTION_FILE
 and stop. When your files are complete, stop: phoenix then runs the checks.`;
 
+/** What a judge is told: it grades outputs, it does not write them. */
+export const JUDGE_INSTRUCTIONS = `You are a judge for phoenix, a build system for software written by agents. You did not write
+the files you are shown, and you do not change them. Grade them against the rubric and the
+component's requirements, strictly but fairly: pass only if the rubric is met. Give your verdict
+with the verdict tool, and say why in two or three sentences a developer can act on.`;
+
 /** `phoenix-prompts-` and 12 hex digits of the templates' hash. */
-export function promptVersionOf(templates: { instructions: string; tools: Readonly<Record<string, string>>; programNote: string }): string {
-  const text = JSON.stringify([templates.instructions, Object.entries(templates.tools), templates.programNote]);
+export function promptVersionOf(templates: { instructions: string; tools: Readonly<Record<string, string>>; programNote: string; judge: string }): string {
+  const text = JSON.stringify([templates.instructions, Object.entries(templates.tools), templates.programNote, templates.judge]);
   return `phoenix-prompts-${sha256(text).slice("sha256:".length, "sha256:".length + 12)}`;
 }
 
 /** The version of the templates above: part of every node's input hash. */
-export const PROMPT_VERSION = promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE });
+export const PROMPT_VERSION = promptVersionOf({ instructions: INSTRUCTIONS, tools: TOOL_DESCRIPTIONS, programNote: PROGRAM_AGENT_NOTE, judge: JUDGE_INSTRUCTIONS });

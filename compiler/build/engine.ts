@@ -29,6 +29,7 @@ import { appendJournal } from "./journal.js";
 import { buildNode, buildScratchDir, type NodeOutcome } from "./node-build.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { containerSandbox } from "./container.js";
+import { judgeSetup, type JudgeSetup } from "./judge.js";
 import type { SandboxMode } from "./types.js";
 
 export interface BuildOptions {
@@ -77,6 +78,8 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const removals = options.targets.length > 0 ? [] : seen.plan.components.filter((c) => c.action === "remove");
   if (options.dryRun) return { kind: "planned", nodes: [...planned, ...removals] };
 
+  const judge = judgeSetup(options.env ?? process.env);
+  if (!judge) requireNoBlockingJudges(ir, scope);
   // every node in scope may turn stale (a dependency's interface changes), but only planned ones must have an agent
   const agents = await agentsFor(ir, [...scope], new Set(planned.map((c) => c.name)), projectDir);
   // agents always run here (confined by --sandbox); checks run here too, or in the project-container
@@ -91,12 +94,22 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
 
   for (const removal of removals) await remove(removal.name, keeper, projectDir, ir, effects, options);
   const context: Scheduling = {
-    options, ir, keeper, agents, sandbox, checkSandbox, buildId, effects, repo, seenDrift: seen.seen,
+    options, ir, keeper, agents, sandbox, checkSandbox, judge, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
     deltas: seen.project.changedBy,
   };
   const results = await schedule(context, [...scope]);
   return { kind: "built", exitCode: [...results.values()].every((r) => r.result === "green" || r.result === "unchanged") ? 0 : 1, results };
+}
+
+/** A blocking judge needs a model: without an API key the build stops before any node starts. */
+function requireNoBlockingJudges(ir: Ir, scope: ReadonlySet<string>): void {
+  for (const component of ir.components.filter((c) => scope.has(c.name))) {
+    const judge = component.checks.find((c) => c.kind === "judge" && !c.advisory);
+    if (judge) {
+      throw new UserError(`check ${judge.name} of ${component.name} is a judge (LLM judgment) and blocks: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a gateway) so it can be judged, or make it advisory`);
+    }
+  }
 }
 
 /** The IR the build uses: with `--agent`, that agent builds every component (and is recorded as their builder). */
@@ -191,6 +204,7 @@ interface Scheduling {
   agents: Map<string, AgentProvider>;
   sandbox: Sandbox;
   checkSandbox: Sandbox;
+  judge: JudgeSetup | null;
   buildId: string;
   effects: ApplyEffects;
   repo: string | null;
@@ -317,7 +331,7 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
         lock.questions = { ...lock.questions, [id]: { component: component.name, askedAt: new Date().toISOString(), ...question } };
         return id;
       }),
-      commits: context.repo !== null && component.autonomy === "autonomous",
+      commits: context.repo !== null && component.autonomy === "autonomous", judge: context.judge,
       ...(keeper.lock.components[component.name] && { previousState: keeper.lock.components[component.name] }),
     });
   } catch (error) {

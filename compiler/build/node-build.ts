@@ -12,12 +12,13 @@ import type { AgentProvider, AgentResult } from "../../generators/agents/index.j
 import { canonicalJson, type BuildInputs } from "../hash.js";
 import type { Component, Ir } from "../ir.js";
 import type { ComponentState, Verdict } from "../lock/schema.js";
-import { recordBuild } from "../record.js";
+import { outputHash, recordBuild } from "../record.js";
 import type { ApplyIntent } from "./apply.js";
 import { commitMessage } from "./git.js";
 import { blocks, checksOf, runCheck, type OwnedCheck } from "./checks.js";
 import type { BuildEvent, NodeResult } from "./events.js";
 import { failureSignature, formatFeedback } from "./feedback.js";
+import { runJudge, type JudgeSetup } from "./judge.js";
 import { guardRules, guardWorkspace, type GuardRules } from "./guard.js";
 import type { AttemptOutcome, JournalEntry } from "./journal.js";
 import type { Sandbox } from "./sandbox.js";
@@ -54,6 +55,8 @@ export interface NodeJob {
   commits: boolean;
   /** The node's lock entry before this build (kept so a person can reject the new version). */
   previousState?: ComponentState;
+  /** How judge checks reach their model; null without an API key (then they wait). */
+  judge: JudgeSetup | null;
 }
 
 export interface NodeOutcome {
@@ -163,9 +166,12 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
     const next: Feedback = { attempt, checks: [], refused };
     return { kind: "retry", outcome: "refused", feedback: next, detail: `refused: ${refused.map((r) => `${r.path} (${r.reason})`).join(", ")}`, ...base, refused };
   }
-  const results = await runChecks(job, workspace, checks, attempt);
+  const deterministic = await runChecks(job, workspace, checks, attempt);
+  const blocking = (r: CheckOutcome) => blocks(r, checks.find((c) => c.check.name === r.check && c.owner === r.owner)!.check);
+  // judges cost model calls: only code that passes its deterministic checks is judged
+  const results = deterministic.some(blocking) || job.signal.aborted ? deterministic : [...deterministic, ...await runJudges(job, workspace, rules, checks, attempt)];
   if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while checks ran" }, detail: "cancelled", ...base, checks: results };
-  const failing = results.filter((r) => blocks(r, checks.find((c) => c.check.name === r.check && c.owner === r.owner)!.check));
+  const failing = results.filter(blocking);
   if (failing.length > 0) {
     const next: Feedback = { attempt, checks: results, refused: [] };
     return { kind: "retry", outcome: "failed", feedback: next, detail: failing.map((f) => `${f.owner === "system" ? "system check " : ""}${f.check}: ${f.evidence.split("\n").slice(0, 2).join(" ")}`).join("; "), ...base, checks: results };
@@ -219,13 +225,34 @@ async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly Ow
   return results;
 }
 
+/** The component's judge checks, on its files as they are now (see judge.ts). */
+async function runJudges(job: NodeJob, workspace: Workspace, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number): Promise<CheckOutcome[]> {
+  const judges = checks.filter((c) => c.check.kind === "judge");
+  if (judges.length === 0 || !job.judge) return [];
+  const hashes = await hashMatching(workspace.dir, rules.owned);
+  const files = new Map(await Promise.all([...hashes.keys()].map(async (path) => [path, await readFile(join(workspace.dir, path), "utf8")] as const)));
+  const results: CheckOutcome[] = [];
+  for (const owned of judges) {
+    if (job.signal.aborted) break;
+    job.emit({ type: "check-start", node: job.component.name, attempt, check: owned.check.name, owner: owned.owner, byAgent: false });
+    const result = { ...await runJudge({
+      check: owned.check, component: job.component, files, outputHash: outputHash(Object.fromEntries(hashes)), setup: job.judge,
+      cacheDir: join(job.projectDir, ".phoenix"), signal: job.signal,
+    }), owner: owned.owner };
+    results.push(result);
+    job.emit({ type: "check-done", node: job.component.name, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence, byAgent: false });
+  }
+  return results;
+}
+
 function reportWaitingChecks(job: NodeJob, checks: readonly OwnedCheck[]): void {
   const why: Record<string, string> = {
     probe: "probes observe a running system; they run with `phoenix observe`",
-    judge: "LLM judgment runs with the human-in-the-loop checks",
+    judge: "LLM judgment needs ANTHROPIC_API_KEY, which is not set",
     human: "passes only with `phoenix approve` for the current outputs",
   };
-  const waiting = checks.filter((c) => c.check.kind !== "run").map((c) => ({ check: c.check.name, kind: c.check.kind, why: why[c.check.kind]! }));
+  const waits = (kind: string) => kind === "probe" || kind === "human" || (kind === "judge" && !job.judge);
+  const waiting = checks.filter((c) => waits(c.check.kind)).map((c) => ({ check: c.check.name, kind: c.check.kind, why: why[c.check.kind]! }));
   if (waiting.length > 0) job.emit({ type: "checks-waiting", node: job.component.name, checks: waiting });
 }
 
