@@ -157,6 +157,17 @@ export const commands: readonly CommandSpec[] = [
     load: () => import("./why.js"),
   },
   {
+    name: "report",
+    summary: "kaizen: first-pass yield, attempts, lead time, failing checks and trust, from the journal",
+    options: [
+      { flags: "--since <date>", description: "only what happened on or after this date or time" },
+      jsonOption,
+      { flags: "--html <file>", description: "write an HTML report with the build graph and trend charts" },
+      { flags: "--prices <in,out>", description: "dollars per million input and output tokens, for the cost" },
+    ],
+    load: () => import("./kaizen.js"),
+  },
+  {
     name: "delta new",
     args: "<NAME> <SUMMARY>",
     summary: "write a delta skeleton for a component, pinned to its current spec hash",
