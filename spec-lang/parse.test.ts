@@ -192,6 +192,19 @@ describe("parseSpec: problems", () => {
     expect(ast.blocks.map((b) => b.name.name)).toEqual(["a", "b"]);
   });
 
+  it("reports a check and its component both left open before the next block, and parses that block", () => {
+    const text = 'component a {\n  owns "x"\n  check unit {\n    run "x"\n\ncomponent b { owns "y" }\ndelta d "s" {\n  modify b {\n    check t { run "y"\n\ncomponent c { owns "z" }\n';
+    const { ast, diagnostics } = parseSpec(text, "t.phx");
+    expect(diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.message}`)).toEqual([
+      "6:1 missing '}' to close check unit (opened at line 3)",
+      "6:1 missing '}' to close component a (opened at line 1)",
+      "11:1 missing '}' to close check t (opened at line 9)",
+      "11:1 missing '}' to close modify b (opened at line 8)",
+      "11:1 missing '}' to close delta d (opened at line 7)",
+    ]);
+    expect(ast.blocks.map((b) => b.name.name)).toEqual(["a", "b", "d", "c"]);
+  });
+
   it("reports a lower-case level with the hint to write it in capitals", () => {
     expect(problems('component a {\n  owns "x"\n  requirement A-1 must "t"\n}')).toEqual([
       "3:19 unknown-level: 'must' is not an RFC 2119 keyword: use MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT, " +

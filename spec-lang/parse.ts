@@ -74,26 +74,56 @@ function limitNesting(tokens: IToken[], file: string): { tokens: IToken[]; tooDe
  * error made a file of many unclosed blocks take quadratic time). At the end of the file
  * Chevrotain reports only the innermost missing `'}'`; every other body still open there is
  * reported at its own `{`, so that a user adding one brace is not surprised by the next error.
+ * Mid-file too, one error can leave several bodies (see leftWith); each is reported.
  */
 function parserDiagnostics(errors: IRecognitionException[], unclosed: UnclosedBody[], text: string, file: string): Diagnostic[] {
   const bodies = [...unclosed].sort((a, b) => a.open.offset - b.open.offset);
+  const enclosing = enclosingBodies(bodies);
+  const reported = new Set<UnclosedBody>();
   const opened: UnclosedBody[] = [];
   let next = 0;
   let missingAtEnd = false;
   const located = errors.map((error) => ({ error, at: errorSpan(error.token, text, file) }));
-  const out = located.sort((a, b) => a.at.offset - b.at.offset).map(({ error, at }) => {
+  const out = located.sort((a, b) => a.at.offset - b.at.offset).flatMap(({ error, at }) => {
     if (error.message.startsWith("expected '}'")) {
       while (next < bodies.length && bodies[next]!.open.offset < at.offset) opened.push(bodies[next++]!);
-      const owner = opened.pop();
+      let owner = opened.pop();
+      while (owner && reported.has(owner)) owner = opened.pop();
       if (owner) {
         missingAtEnd ||= at.offset === text.length;
-        return diagnostic("missing-brace", at, { block: owner.owner, line: owner.open.line });
+        const around = missingAtEnd ? [] : leftWith(owner, enclosing, at.offset).filter((body) => !reported.has(body));
+        const left = [owner, ...around];
+        for (const body of left) reported.add(body);
+        return left.map((body) => diagnostic("missing-brace", at, { block: body.owner, line: body.open.line }));
       }
     }
-    return diagnostic("syntax-error", at, { message: error.message });
+    return [diagnostic("syntax-error", at, { message: error.message })];
   });
-  const stillOpen = missingAtEnd ? opened : [];
+  const stillOpen = missingAtEnd ? opened.filter((body) => !reported.has(body)) : [];
   return [...out, ...stillOpen.map((body) => diagnostic("missing-brace", body.open, { block: body.owner, line: body.open.line }))];
+}
+
+/** Each unclosed body's nearest unclosed body around it; bodies are sorted by where they open. */
+function enclosingBodies(bodies: readonly UnclosedBody[]): Map<UnclosedBody, UnclosedBody> {
+  const around = new Map<UnclosedBody, UnclosedBody>();
+  const stack: UnclosedBody[] = [];
+  for (const body of bodies) {
+    while (stack.length > 0 && stack.at(-1)!.end < body.open.offset) stack.pop();
+    if (stack.length > 0) around.set(body, stack.at(-1)!);
+    stack.push(body);
+  }
+  return around;
+}
+
+/**
+ * The bodies recovery left together with `inner` at `offset`: each unclosed body around it that
+ * holds nothing past `offset` (a check and its component both open before the next `component`)
+ * is missing its `}` at the same place. Bodies nest a few deep, so the walk is short.
+ */
+function leftWith(inner: UnclosedBody, enclosing: ReadonlyMap<UnclosedBody, UnclosedBody>, offset: number): UnclosedBody[] {
+  const left: UnclosedBody[] = [];
+  for (let body = enclosing.get(inner); body && body.end <= offset; body = enclosing.get(body)) left.push(body);
+  return left;
 }
 
 /** Where an error points: its token, or the end of the text for errors at end of file. */
@@ -114,12 +144,19 @@ function endOfText(text: string, file: string, length: number): Span {
   return { file, line, column, offset, end: text.length, endLine: line, endColumn: column };
 }
 
-/** Recovery can report one problem twice at one place; keep the earliest stage's word on it. */
+/**
+ * Recovery can report one problem twice at one place; keep the earliest stage's word on it. But
+ * several blocks can be left open at one place (a check and its component, before the next
+ * `component`): each missing `'}'` is a problem of its own.
+ */
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<number>();
+  const first = new Map<number, Diagnostic>();
+  const missingBraces = new Set<string>();
   return diagnostics.filter((d) => {
-    if (seen.has(d.span.offset)) return false;
-    seen.add(d.span.offset);
-    return true;
+    const earlier = first.get(d.span.offset);
+    if (!earlier) first.set(d.span.offset, d);
+    const anotherBlock = d.code === "missing-brace" && earlier?.code === "missing-brace" && !missingBraces.has(`${d.span.offset}:${d.message}`);
+    if (d.code === "missing-brace") missingBraces.add(`${d.span.offset}:${d.message}`);
+    return !earlier || anotherBlock;
   });
 }

@@ -19,6 +19,8 @@ export interface UnclosedBody {
   open: Span;
   /** What the brace belongs to, e.g. "component store". */
   owner: string;
+  /** The offset just past the body's last token: where recovery left it. */
+  end: number;
 }
 
 /** Builds AST nodes from CST nodes of one file, collecting diagnostics on the way. */
@@ -51,7 +53,10 @@ export class AstBuilder {
     const body = node(parent, "body");
     if (!body) return [];
     const open = token(body, "open");
-    if (open && !token(body, "close")) this.unclosed.push({ open: this.span(open), owner });
+    if (open && !token(body, "close")) {
+      const last = lastToken(body) ?? open;
+      this.unclosed.push({ open: this.span(open), owner, end: last.startOffset + last.image.length });
+    }
     for (const stray of nodes(body, "stray")) this.reportStray(tokens(stray, "tokens"), `in ${owner}`, false);
     return nodes(body, "items").flatMap((item) => this.item(item, owner) ?? []);
   }

@@ -312,6 +312,16 @@ describe("files with syntax errors", () => {
     ]);
   });
 
+  it("checks a check whole when the syntax error is in the item before it", () => {
+    const text = component('  requirement A-15 MUST\n  check unit {\n    timeout 1s\n    root "x"\n    network allow\n    network deny\n  }');
+    expect(problems(text)).toEqual([
+      "4:3 error syntax-error: expected a string but found 'check'",
+      "4:9 error check-kind-missing: check 'unit' has no kind: give exactly one of run, probe, judge or human",
+      "6:5 error misplaced-item: `root` is not allowed in check unit (it belongs in the system block)",
+      "8:5 error duplicate-item: `network` is given twice in check unit; the first is at line 7",
+    ]);
+  });
+
   it("checks the block after one whose '}' is missing", () => {
     const text = 'component a {\n  owns "x"\n  check t { run "y"\n}\nsystem s { root "/abs" }\n';
     expect(codes(text)).toEqual(["missing-brace", "unsafe-path"]);

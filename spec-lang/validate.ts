@@ -82,9 +82,17 @@ const LATENCY_METRICS = ["p50", "p90", "p95", "p99", "max", "mean"];
 export function validateSpecFile(file: SpecFile, brokenAt: readonly number[] = []): Diagnostic[] {
   const out: Diagnostic[] = [];
   const broken = [...brokenAt].sort((a, b) => a - b);
-  for (const block of file.blocks) validateBlock(block, !holdsOffset(block.span, broken), out);
+  const intact: Intact = (span) => !holdsOffset(span, broken);
+  for (const block of file.blocks) validateBlock(block, intact, out);
   return out;
 }
+
+/**
+ * Whether a node holds no syntax error. Asked of each block, and again of each check, modify and
+ * add inside it: an error in one item of a component leaves the check after it as written, and
+ * that check gets every check.
+ */
+type Intact = (span: Span) => boolean;
 
 /**
  * True when one of the sorted `offsets` lies inside `span`, after its first token: an error at a
@@ -102,21 +110,22 @@ function holdsOffset(span: Span, offsets: readonly number[]): boolean {
   return low < offsets.length && offsets[low]! < span.end;
 }
 
-/** `whole` is false for a block with a syntax error: then only item-local checks run. */
-function validateBlock(block: Block, whole: boolean, out: Diagnostic[]): void {
+/** A block with a syntax error gets only item-local checks; the items in it are asked again. */
+function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
+  const whole = intact(block.span);
   const owner = `${block.kind} ${block.name.name}`;
   if (whole) validatePlacement(block.items, block.kind, owner, out);
-  validateItems(block.items, whole, out);
+  validateItems(block.items, intact, out);
   if (block.kind === "component" && whole) validateComponent(block.name, block.items, out);
   for (const item of block.items) {
     if (item.kind === "modify") {
-      const modifyOwner = `modify ${item.component.name}`;
-      if (whole) validatePlacement(item.items, "modify", modifyOwner, out);
-      validateItems(item.items, whole, out);
+      if (intact(item.span)) validatePlacement(item.items, "modify", `modify ${item.component.name}`, out);
+      validateItems(item.items, intact, out);
     } else if (item.kind === "add") {
-      if (whole) validatePlacement(item.items, "component", `component ${item.component.name}`, out);
-      validateItems(item.items, whole, out);
-      if (whole) validateComponent(item.component, item.items, out);
+      const addWhole = intact(item.span);
+      if (addWhole) validatePlacement(item.items, "component", `component ${item.component.name}`, out);
+      validateItems(item.items, intact, out);
+      if (addWhole) validateComponent(item.component, item.items, out);
     }
   }
 }
@@ -151,7 +160,7 @@ function keywordOf(item: Item): string {
 }
 
 /** Checks on every item of one body, whatever the place. */
-function validateItems(items: readonly Item[], whole: boolean, out: Diagnostic[]): void {
+function validateItems(items: readonly Item[], intact: Intact, out: Diagnostic[]): void {
   uniqueNames(itemsOfKind(items, "requirement").map((r) => r.id), "requirement", out);
   uniqueNames(itemsOfKind(items, "decision").map((d) => d.id), "decision", out);
   uniqueNames(itemsOfKind(items, "check").map((c) => c.name), "check", out);
@@ -170,7 +179,7 @@ function validateItems(items: readonly Item[], whole: boolean, out: Diagnostic[]
         expectText(item.answer, "answer", "the answer", out);
         break;
       case "check":
-        validateCheck(item, whole, out);
+        validateCheck(item, intact(item.span), out);
         break;
       case "agent":
         validateAgent(item.provider, item.argument, item.span, out);

@@ -5,7 +5,10 @@ import { runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 
 /** What `phoenix check` must print for each file in fixtures/bad: every error, exactly placed. */
 const expectedForBadFixtures: Record<string, string[]> = {
-  "missing-brace": ["fixtures/bad/missing-brace.phx:7:1: error missing-brace: missing '}' to close check unit (opened at line 4)"],
+  "missing-brace": [
+    "fixtures/bad/missing-brace.phx:7:1: error missing-brace: missing '}' to close check unit (opened at line 4)",
+    "fixtures/bad/missing-brace.phx:7:1: error missing-brace: missing '}' to close component store (opened at line 2)",
+  ],
   "unterminated-string": [
     'fixtures/bad/unterminated-string.phx:4:15: error unterminated-string: unterminated string: add the closing " on the same line, or use """ for text over several lines',
   ],
