@@ -53,16 +53,23 @@ export function withDependencies(ir: Ir, targets: readonly string[]): Set<string
   return out;
 }
 
-/** Every problem of the tree as a whole. */
-export function graphProblems(ir: Ir): Diagnostic[] {
-  return [...unknownDependencies(ir), ...cycles(ir), ...overlappingOwners(ir)];
+/**
+ * Every problem of the tree as a whole. `removedBy` says, for a component a delta removed, which
+ * delta and where: a dependency on it is reported in the base file that still names it, and
+ * the message says why it is gone.
+ */
+export function graphProblems(ir: Ir, removedBy: ReadonlyMap<string, string> = new Map()): Diagnostic[] {
+  return [...unknownDependencies(ir, removedBy), ...cycles(ir), ...overlappingOwners(ir)];
 }
 
-function unknownDependencies(ir: Ir): Diagnostic[] {
+function unknownDependencies(ir: Ir, removedBy: ReadonlyMap<string, string>): Diagnostic[] {
   const names = ir.components.map((c) => c.name);
-  return ir.components.flatMap((c) => c.dependsOn.filter((d) => !names.includes(d.value)).map((d) =>
+  return ir.components.flatMap((c) => c.dependsOn.filter((d) => !names.includes(d.value)).map((d) => {
+    const remover = removedBy.get(d.value);
     // the catalog's did-you-mean: a case or prefix match alone gave no hint for a typo (`sesions`)
-    diagnostic("unknown-component", d.at, { component: c.name, name: d.value, hint: didYouMean(d.value, names) })));
+    const hint = remover ? `: ${remover} removes it` : didYouMean(d.value, names);
+    return diagnostic("unknown-component", d.at, { component: c.name, name: d.value, hint });
+  }));
 }
 
 /**

@@ -457,6 +457,16 @@ describe("the desired state after deltas", () => {
     expect(messages).toEqual(["check 'e2e' covers 'APP-1', but no component has a requirement APP-1 once delta d is folded in"]);
   });
 
+  it("names the delta that removed a component others still depend on, and where", () => {
+    const { problems, messages } = check({
+      "specs/system.phx": "system s {}\n",
+      "specs/a.phx": 'component web { owns "web/**" depends_on api }\ncomponent api { owns "api/**" }\n',
+      "specs/deltas/d.phx": 'delta drop-api "x" {\n  remove component api\n}\n',
+    });
+    expect(problems).toEqual(["specs/a.phx:1:42 error unknown-component"]);
+    expect(messages).toEqual(["component 'web' depends on 'api', which is not defined: delta drop-api (specs/deltas/d.phx:2:3) removes it"]);
+  });
+
   it("accepts the same delta when it also drops the covers", () => {
     const { problems } = check({
       "specs/system.phx": "system s {}\n",

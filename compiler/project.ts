@@ -5,11 +5,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { compareDiagnostics, diagnostic, hasErrors, type Diagnostic, type SpecFile } from "../spec-lang/index.js";
+import {
+  compareDiagnostics, diagnostic, hasErrors, itemsOfKind, type DeltaBlock, type Diagnostic, type SpecFile,
+} from "../spec-lang/index.js";
 import { coverageProblems, withoutSystemCovered } from "./coverage.js";
 import { applyDeltas } from "./deltas.js";
 import { graphProblems } from "./graph.js";
-import { irSchema, type Ir } from "./ir.js";
+import { componentNamed, irSchema, type Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
 import { displayPath, loadSpecs } from "./spec-files.js";
 
@@ -50,10 +52,22 @@ export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<
   // the IR is what every later stage trusts; a shape that breaks its schema is phoenix's bug
   irSchema.parse(folded.desired);
   const diagnostics = [
-    ...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired),
+    ...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired, removals(resolved.deltas, folded.desired)),
     ...coverageProblems(resolved.base, folded, resolved.deltas),
   ];
   return { base: resolved.base, desired: folded.desired, changedBy: folded.changedBy, diagnostics };
+}
+
+/** The components the folded deltas removed, each with the delta that did and where: `delta d (specs/d.phx:2:3)`. */
+function removals(deltas: readonly DeltaBlock[], desired: Ir): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const delta of deltas) {
+    for (const item of itemsOfKind(delta.items, "remove")) {
+      if (item.target !== "component" || componentNamed(desired, item.name.name)) continue;
+      out.set(item.name.name, `delta ${delta.name.name} (${item.span.file}:${item.span.line}:${item.span.column})`);
+    }
+  }
+  return out;
 }
 
 /** The root must exist and hold README.md and the project-container, with a definition in it. */
