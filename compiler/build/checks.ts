@@ -8,6 +8,7 @@
  */
 import type { Check } from "../ir.js";
 import { duration } from "../spec-changes.js";
+import { parseCoverage } from "./coverage.js";
 import { formatFailure, parseFailures } from "./failures.js";
 import { runProcess, tail } from "./process.js";
 import type { Sandbox } from "./sandbox.js";
@@ -64,7 +65,8 @@ export async function runCheck(owned: OwnedCheck, environment: CheckEnvironment)
     failures,
     evidence: "",
   };
-  return { ...outcome, evidence: evidenceOf(outcome, check, result.startError ?? (result.cancelled ? "cancelled" : undefined)) };
+  const coverage = parseCoverage(output);
+  return { ...outcome, evidence: evidenceOf(outcome, check, result.startError ?? (result.cancelled ? "cancelled" : undefined)), ...(coverage !== undefined && { coverage }) };
 }
 
 /** A few lines for phoenix.lock and the board: what happened, and the first failures. */

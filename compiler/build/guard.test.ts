@@ -87,8 +87,8 @@ describe("a build whose agent writes where it must not", () => {
     // the file tools refuse as they are called; the guard's diff afterwards finds the rest
     expect(refusals).toEqual([
       "src/math/index.js: src/math/index.js is outside component extra's files (src/extra/**); change only those",
-      "test/extra.test.mjs: test/extra.test.mjs is protected (test/**): no agent may change it; make the code pass it instead",
-      "test/math.test.mjs: test/math.test.mjs is protected (test/**): no agent may change it; make the code pass it instead",
+      "test/extra.test.mjs: test/extra.test.mjs is protected (test/**): no agent may change it; make the code pass it instead (it would weaken the checks: test-cases-reduced: 0 test cases instead of 1)",
+      "test/math.test.mjs: test/math.test.mjs is protected (test/**): no agent may change it; make the code pass it instead (it would weaken the checks: protected-file-deleted: the file would be gone)",
       "../escaped.txt: ../escaped.txt is not a path inside the root; give paths relative to the root, without ..",
       "/tmp/phoenix-absolute-escape.txt: /tmp/phoenix-absolute-escape.txt is not a path inside the root; give paths relative to the root, without ..",
       "src/extra/out/escaped.txt: src/extra/out/escaped.txt goes through a symlink that leaves the root",

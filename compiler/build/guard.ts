@@ -6,12 +6,13 @@
  *
  * `judgeChange` and `judgeToolPath` are pure; `guardWorkspace` is the IO edge.
  */
-import { posix, relative, resolve, sep } from "node:path";
-import { realpath } from "node:fs/promises";
+import { join, posix, relative, resolve, sep } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
 import picomatch from "picomatch";
 import { normaliseGlob } from "../graph.js";
 import type { Component, Ir } from "../ir.js";
 import { BACKUP_FILE, LOCK_FILE } from "../lock/index.js";
+import { protectedChangeNotes } from "../ratchet/rules.js";
 import type { FileChange, GuardResult, Refusal } from "./types.js";
 import { revertPath, workspaceChanges, type Workspace } from "./workspace.js";
 
@@ -135,6 +136,16 @@ export async function staysInside(workspaceDir: string, path: string): Promise<b
   }
 }
 
+/** A refused change to a protected file, with what it would have weakened (the ratchet's rules). */
+async function withWeakening(workspace: Workspace, refusal: Refusal): Promise<Refusal> {
+  const [before, after] = await Promise.all([
+    readFile(join(workspace.rootDir, refusal.path), "utf8").catch(() => undefined),
+    readFile(join(workspace.dir, refusal.path), "utf8").catch(() => undefined),
+  ]);
+  const notes = protectedChangeNotes(before, after);
+  return notes.length === 0 ? refusal : { ...refusal, message: `${refusal.message} (it would weaken the checks: ${notes.join("; ")})` };
+}
+
 /** Finds what the attempt changed, refuses and reverts what it may not change. */
 export async function guardWorkspace(workspace: Workspace, rules: GuardRules): Promise<GuardResult & { changes: FileChange[] }> {
   const changes = await workspaceChanges(workspace);
@@ -145,6 +156,7 @@ export async function guardWorkspace(workspace: Workspace, rules: GuardRules): P
     if (refusal) refused.push(refusal);
     else accepted.push(change);
   }
+  const explained = await Promise.all(refused.map((r) => (r.reason === "protected" ? withWeakening(workspace, r) : r)));
   for (const refusal of refused) await revertPath(workspace, refusal.path);
-  return { accepted, refused, changes };
+  return { accepted, refused: explained, changes };
 }

@@ -169,9 +169,10 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
   const deterministic = await runChecks(job, workspace, checks, attempt);
   const blocking = (r: CheckOutcome) => blocks(r, checks.find((c) => c.check.name === r.check && c.owner === r.owner)!.check);
   // judges cost model calls: only code that passes its deterministic checks is judged
-  const results = deterministic.some(blocking) || job.signal.aborted ? deterministic : [...deterministic, ...await runJudges(job, workspace, rules, checks, attempt)];
-  if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while checks ran" }, detail: "cancelled", ...base, checks: results };
-  const failing = results.filter(blocking);
+  const ran = deterministic.some(blocking) || job.signal.aborted ? deterministic : [...deterministic, ...await runJudges(job, workspace, rules, checks, attempt)];
+  if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while checks ran" }, detail: "cancelled", ...base, checks: ran };
+  const results = withCoverageRatchet(job, ran);
+  const failing = results.filter((r) => blocking(r) || r.evidence.startsWith("coverage-lowered"));
   if (failing.length > 0) {
     const next: Feedback = { attempt, checks: results, refused: [] };
     return { kind: "retry", outcome: "failed", feedback: next, detail: failing.map((f) => `${f.owner === "system" ? "system check " : ""}${f.check}: ${f.evidence.split("\n").slice(0, 2).join(" ")}`).join("; "), ...base, checks: results };
@@ -223,6 +224,20 @@ async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly Ow
     job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence, byAgent });
   }
   return results;
+}
+
+/**
+ * The coverage ratchet in the build: a check that reports less coverage than phoenix.lock recorded
+ * for it fails the attempt, whatever its exit code. Coverage goes down only with a person's sign-off.
+ */
+function withCoverageRatchet(job: NodeJob, results: readonly CheckOutcome[]): CheckOutcome[] {
+  const recorded = job.previousState?.checks ?? {};
+  return results.map((r) => {
+    const floor = recorded[checkKey(r)]?.coverage;
+    if (floor === undefined || r.coverage === undefined || r.coverage >= floor) return r;
+    const evidence = `coverage-lowered: ${r.coverage}% is below the ${floor}% phoenix.lock records for it; add tests or code paths back (only a person may lower the floor)`;
+    return { ...r, verdict: "fail" as const, evidence, failures: [{ name: r.check, message: evidence }] };
+  });
 }
 
 /** The component's judge checks, on its files as they are now (see judge.ts). */
@@ -283,7 +298,7 @@ async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules,
 
 /** Check verdicts by lock key: a component's checks by name, the system's as `system.NAME`. */
 function verdicts(results: readonly CheckOutcome[], at: string): Record<string, Verdict> {
-  return Object.fromEntries(results.map((r) => [checkKey(r), { verdict: r.verdict, evidence: r.evidence, at, durationMs: r.durationMs }]));
+  return Object.fromEntries(results.map((r) => [checkKey(r), { verdict: r.verdict, evidence: r.evidence, at, durationMs: r.durationMs, ...(r.coverage !== undefined && { coverage: r.coverage }) }]));
 }
 
 export function checkKey(outcome: Pick<CheckOutcome, "owner" | "check">): string {

@@ -61,6 +61,8 @@ export interface CheckOutcome {
   failures: FailureItem[];
   /** A few lines a person can read: recorded in phoenix.lock as evidence. */
   evidence: string;
+  /** Coverage in percent, when the check's output reports it. */
+  coverage?: number;
 }
 
 /** What the agent is told about the previous attempt. */

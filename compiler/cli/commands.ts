@@ -30,6 +30,8 @@ const formatOption: OptionSpec = { flags: "--format <format>", description: "out
 export const commandGroups: Readonly<Record<string, string>> = {
   delta: "requested changes: new, apply, list",
   lock: "the current state file phoenix.lock: restore",
+  hooks: "git pre-commit hook running phoenix verify --fast: install, uninstall",
+  ci: "continuous integration: init (a GitHub Actions workflow running phoenix verify)",
 };
 
 const jsonOption: OptionSpec = { flags: "--json", description: "print JSON (a stable, documented schema) instead of text" };
@@ -166,6 +168,51 @@ export const commands: readonly CommandSpec[] = [
       { flags: "--prices <in,out>", description: "dollars per million input and output tokens, for the cost" },
     ],
     load: () => import("./kaizen.js"),
+  },
+  {
+    name: "verify",
+    summary: "prove the code is what the specs ask: nothing stale, drifted or unapproved, every check green, none weakened",
+    options: [
+      { flags: "--fast", description: "specs, phoenix.lock and drift only; no checks run (for pre-commit)" },
+      { flags: "--staged", description: "verify what git has staged (with --fast), not the working tree" },
+      { flags: "--base <ref>", description: "also fail on checks weakened since this git ref (e.g. origin/main)" },
+      jsonOption,
+      { flags: "--junit <file>", description: "write JUnit XML: one testcase per check" },
+      { flags: "--sandbox <mode>", description: "confine checks", default: "auto", choices: ["auto", "bwrap", "none"] },
+    ],
+    load: () => import("./verify.js"),
+  },
+  {
+    name: "allow-weakening",
+    summary: "a person signs off on the weakened checks found against a base ref (recorded in phoenix.lock)",
+    options: [
+      { flags: "--base <ref>", description: "the git ref the weakenings are measured against" },
+      { flags: "--reason <text>", description: "why the checks may be weaker (required)" },
+      { flags: "--by <name>", description: "who signs off (default: git user.name)" },
+      { flags: "--fast", description: "do not run checks (coverage is then taken from phoenix.lock, not measured)" },
+      { flags: "--sandbox <mode>", description: "confine the checks it runs", default: "auto", choices: ["auto", "bwrap", "none"] },
+    ],
+    load: () => import("./allow-weakening.js"),
+  },
+  {
+    name: "hooks install",
+    summary: "install a git pre-commit hook that runs phoenix verify --fast on what is staged",
+    options: [
+      { flags: "--force", description: "replace a pre-commit hook that is not phoenix's" },
+      { flags: "--chain", description: "keep a pre-commit hook that is not phoenix's and run it first" },
+    ],
+    load: async () => ({ run: async (context) => (await import("./hooks.js")).run({ ...context, args: ["install"] }) }),
+  },
+  {
+    name: "hooks uninstall",
+    summary: "remove phoenix's pre-commit hook (and restore a chained one)",
+    load: async () => ({ run: async (context) => (await import("./hooks.js")).run({ ...context, args: ["uninstall"] }) }),
+  },
+  {
+    name: "ci init",
+    summary: "write a GitHub Actions workflow that runs phoenix verify --base origin/main",
+    options: [{ flags: "--force", description: "replace an existing workflow" }],
+    load: () => import("./ci-init.js"),
   },
   {
     name: "delta new",

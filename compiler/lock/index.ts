@@ -19,6 +19,6 @@ export {
 } from "./lock-file.js";
 export { WRITER_LOCK_FILE, WriterLockError, holdsWriterLock, withWriterLock, type LockHolder, type WriterLockOptions } from "./writer-lock.js";
 export {
-  LOCK_VERSION, adoptionSchema, approvalSchema, componentStateSchema, lockSchema, questionSchema, specSnapshotSchema, verdictSchema,
-  type Adoption, type Approval, type ComponentState, type Lock, type Question, type SpecSnapshot, type Verdict,
+  LOCK_VERSION, adoptionSchema, allowanceSchema, approvalSchema, componentStateSchema, lockSchema, questionSchema, specSnapshotSchema, verdictSchema,
+  type Adoption, type Allowance, type Approval, type ComponentState, type Lock, type Question, type SpecSnapshot, type Verdict,
 } from "./schema.js";

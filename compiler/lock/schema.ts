@@ -46,6 +46,8 @@ export const verdictSchema = z.object({
   evidence: z.string(),
   at: isoTime,
   durationMs: z.number().min(0).optional(),
+  /** Coverage in percent, when the check reports it: the ratchet's floor. */
+  coverage: z.number().min(0).max(100).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
@@ -113,6 +115,17 @@ export const questionSchema = z.object({
 });
 export type Question = z.infer<typeof questionSchema>;
 
+/** A person's sign-off on weakening findings (`phoenix allow-weakening`): exactly these, no others. */
+export const allowanceSchema = z.object({
+  by: z.string(),
+  at: isoTime,
+  reason: z.string(),
+  /** The commit the findings were measured against. */
+  base: z.string(),
+  findings: z.array(z.object({ fingerprint: hash, rule: z.string(), component: z.string(), subject: z.string(), message: z.string() })),
+});
+export type Allowance = z.infer<typeof allowanceSchema>;
+
 export const lockSchema = z.object({
   version: z.literal(LOCK_VERSION),
   /** Fixed when the lock is first created; a lock from another project has another lineage. */
@@ -122,5 +135,7 @@ export const lockSchema = z.object({
   components: z.record(z.string(), componentStateSchema),
   /** Open questions by ID (`web-Q1`); absent when there are none. */
   questions: z.record(z.string(), questionSchema).optional(),
+  /** Sign-offs on weakened checks; absent when there are none. */
+  allowances: z.array(allowanceSchema).optional(),
 });
 export type Lock = z.infer<typeof lockSchema>;

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { judgeToolPath, staysInside, type GuardRules } from "../../compiler/build/guard.js";
 import { listTree } from "../../compiler/build/workspace.js";
 import type { Refusal } from "../../compiler/build/types.js";
+import { protectedChangeNotes } from "../../compiler/ratchet/rules.js";
 import { comparePaths } from "../../compiler/drift/drift.js";
 
 /** What a tool call answers: its result, or the refusal. */
@@ -40,7 +41,7 @@ export class WorkspaceFiles {
 
   async write(path: string, content: string): Promise<ToolAnswer<null>> {
     const at = await this.place(path, true);
-    if ("refusal" in at) return this.refuse(at.refusal);
+    if ("refusal" in at) return this.refuse(await this.withWeakening(at.refusal, content));
     const size = Buffer.byteLength(content);
     if (size > this.rules.maxFileBytes) {
       return this.refuse({ path: at.path, reason: "too-large", message: `${at.path} would be ${size} bytes, over the limit of ${this.rules.maxFileBytes}` });
@@ -55,7 +56,7 @@ export class WorkspaceFiles {
 
   async delete(path: string): Promise<ToolAnswer<null>> {
     const at = await this.place(path, true);
-    if ("refusal" in at) return this.refuse(at.refusal);
+    if ("refusal" in at) return this.refuse(await this.withWeakening(at.refusal, undefined));
     await rm(join(this.workspace, at.path), { force: true });
     return { ok: true, value: null };
   }
@@ -81,6 +82,14 @@ export class WorkspaceFiles {
       return { refusal: { path: at.path, reason: "symlink-escape", message: `${at.path} goes through a symlink that leaves the root` } };
     }
     return at;
+  }
+
+  /** A refused change to a protected file, with what it would have weakened (the ratchet's rules). */
+  private async withWeakening(refusal: Refusal, after: string | undefined): Promise<Refusal> {
+    if (refusal.reason !== "protected") return refusal;
+    const before = await readFile(join(this.workspace, refusal.path), "utf8").catch(() => undefined);
+    const notes = protectedChangeNotes(before, after);
+    return notes.length === 0 ? refusal : { ...refusal, message: `${refusal.message} (it would weaken the checks: ${notes.join("; ")})` };
   }
 
   private refuse(refusal: Refusal): { ok: false; refusal: Refusal } {
