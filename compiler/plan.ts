@@ -3,6 +3,7 @@
  * state (the files on disk). Each component is unchanged, or stale for named reasons (ninja's
  * `-d explain`), or to be removed. Pure: everything observed comes in as data.
  */
+import { meets, unmetMessage, type ObservedValues } from "./expectations.js";
 import { buildOrder } from "./graph.js";
 import { canonicalJson, inputHash, specContent, specHash, type BuildInputs, type Hash } from "./hash.js";
 import type { Agent, Component, Ir } from "./ir.js";
@@ -12,7 +13,7 @@ import { specChanges, type SpecChange } from "./spec-changes.js";
 /** Why a component must be rebuilt. */
 export type StaleReasonCode =
   | "new" | "never-built" | "spec-changed" | "dependency-interface-changed" | "agent-changed"
-  | "container-changed" | "outputs-drifted" | "check-failing" | "patch-expired";
+  | "container-changed" | "outputs-drifted" | "check-failing" | "patch-expired" | "expectation-unmet";
 
 export interface StaleReason {
   code: StaleReasonCode;
@@ -151,11 +152,21 @@ function staleReasons(component: Component, built: ComponentState, inputs: Build
   }
   const failing = failingChecks(component, built);
   if (failing.length > 0) reasons.push({ code: "check-failing", detail: `last run: ${failing.join(", ")} failed` });
+  for (const check of component.checks.filter((c) => c.kind === "probe" && !c.advisory)) {
+    const observed = built.probes[check.name];
+    if (!isObserved(observed)) continue;
+    const unmet = check.expect.filter((e) => !meets(e, observed));
+    if (unmet.length > 0) reasons.push({ code: "expectation-unmet", detail: `${check.name}: ${unmet.map((e) => unmetMessage(e, observed)).join("; ")}` });
+  }
   const patch = built.adoption;
   if (patch?.kind === "temporary-patch" && patch.expires !== undefined && today !== undefined && today > patch.expires) {
     reasons.push({ code: "patch-expired", detail: `the hand edit ${patch.by} adopted as a temporary patch expired on ${patch.expires} (${patch.reason})` });
   }
   return reasons;
+}
+
+function isObserved(values: Readonly<Record<string, number>> | undefined): values is Readonly<Record<string, number>> & ObservedValues {
+  return values !== undefined && ["status", "p50", "p95", "max"].every((k) => typeof values[k] === "number");
 }
 
 /** Blocking checks of the current spec whose last recorded verdict is not a pass. */

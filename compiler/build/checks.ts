@@ -12,6 +12,7 @@ import { parseCoverage } from "./coverage.js";
 import { formatFailure, parseFailures } from "./failures.js";
 import { runProcess, tail } from "./process.js";
 import type { Sandbox } from "./sandbox.js";
+import { withToolPath } from "./tool-path.js";
 import type { CheckOutcome } from "./types.js";
 
 /** A check with the block it belongs to: `system` or a component's name. */
@@ -47,7 +48,7 @@ export async function runCheck(owned: OwnedCheck, environment: CheckEnvironment)
   });
   const result = await runProcess({
     argv, cwd: environment.workspace, timeoutMs,
-    env: { ...environment.env, ...own },
+    env: { ...withToolPath(environment.workspace, environment.env), ...own },
     ...(environment.signal && { signal: environment.signal }),
   });
   const output = `${result.stdout}\n${result.stderr}`;

@@ -19,6 +19,7 @@ import { blocks, checksOf, runCheck, type OwnedCheck } from "./checks.js";
 import type { BuildEvent, NodeResult } from "./events.js";
 import { failureSignature, formatFeedback } from "./feedback.js";
 import { runJudge, type JudgeSetup } from "./judge.js";
+import { runProbe, startSystem, type Observed } from "./probes.js";
 import { guardRules, guardWorkspace, type GuardRules } from "./guard.js";
 import type { AttemptOutcome, JournalEntry } from "./journal.js";
 import type { Sandbox } from "./sandbox.js";
@@ -169,7 +170,8 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
   const deterministic = await runChecks(job, workspace, checks, attempt);
   const blocking = (r: CheckOutcome) => blocks(r, checks.find((c) => c.check.name === r.check && c.owner === r.owner)!.check);
   // judges cost model calls: only code that passes its deterministic checks is judged
-  const ran = deterministic.some(blocking) || job.signal.aborted ? deterministic : [...deterministic, ...await runJudges(job, workspace, rules, checks, attempt)];
+  const ran = deterministic.some(blocking) || job.signal.aborted ? deterministic
+    : [...deterministic, ...await runProbes(job, workspace, checks, attempt), ...await runJudges(job, workspace, rules, checks, attempt)];
   if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while checks ran" }, detail: "cancelled", ...base, checks: ran };
   const results = withCoverageRatchet(job, ran);
   const failing = results.filter((r) => blocking(r) || r.evidence.startsWith("coverage-lowered"));
@@ -240,6 +242,43 @@ function withCoverageRatchet(job: NodeJob, results: readonly CheckOutcome[]): Ch
   });
 }
 
+/**
+ * The component's probe checks, against the system started from the workspace (probes.ts). The
+ * system's own probes need every component built: they run in verify and observe, not per node.
+ */
+async function runProbes(job: NodeJob, workspace: Workspace, checks: readonly OwnedCheck[], attempt: number): Promise<(CheckOutcome & { observed?: Observed })[]> {
+  const probes = checks.filter((c) => c.check.kind === "probe" && c.owner !== "system");
+  const { start, ready } = job.ir.system;
+  if (probes.length === 0 || !start || job.signal.aborted) return [];
+  const emit = (owned: OwnedCheck, outcome?: CheckOutcome) => job.emit(outcome
+    ? { type: "check-done", node: job.component.name, attempt, check: owned.check.name, owner: owned.owner, verdict: outcome.verdict, advisory: owned.check.advisory, evidence: outcome.evidence, byAgent: false }
+    : { type: "check-start", node: job.component.name, attempt, check: owned.check.name, owner: owned.owner, byAgent: false });
+  let system;
+  try {
+    system = await startSystem({ dir: workspace.dir, command: start, ...(ready && { ready }), sandbox: job.sandbox, readable: [job.projectDir], env: job.env });
+  } catch (error) {
+    // the agent's code did not start: every probe fails with the reason, as feedback
+    const evidence = (error as Error).message;
+    return probes.map((owned) => {
+      const outcome: CheckOutcome = { check: owned.check.name, owner: owned.owner, verdict: "fail", exitCode: null, timedOut: false, durationMs: 0, stdoutTail: "", stderrTail: "", failures: [{ name: owned.check.name, message: evidence.split("\n")[0]! }], evidence };
+      emit(owned, outcome);
+      return outcome;
+    });
+  }
+  try {
+    const results: (CheckOutcome & { observed?: Observed })[] = [];
+    for (const owned of probes) {
+      emit(owned);
+      const outcome = await runProbe(owned.check, owned.owner, system.baseUrl);
+      emit(owned, outcome);
+      results.push(outcome);
+    }
+    return results;
+  } finally {
+    await system.stop();
+  }
+}
+
 /** The component's judge checks, on its files as they are now (see judge.ts). */
 async function runJudges(job: NodeJob, workspace: Workspace, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number): Promise<CheckOutcome[]> {
   const judges = checks.filter((c) => c.check.kind === "judge");
@@ -262,12 +301,13 @@ async function runJudges(job: NodeJob, workspace: Workspace, rules: GuardRules, 
 
 function reportWaitingChecks(job: NodeJob, checks: readonly OwnedCheck[]): void {
   const why: Record<string, string> = {
-    probe: "probes observe a running system; they run with `phoenix observe`",
+    probe: "a probe needs the system running: add `start \"command\"` to the system block",
     judge: "LLM judgment needs ANTHROPIC_API_KEY, which is not set",
     human: "passes only with `phoenix approve` for the current outputs",
   };
-  const waits = (kind: string) => kind === "probe" || kind === "human" || (kind === "judge" && !job.judge);
-  const waiting = checks.filter((c) => waits(c.check.kind)).map((c) => ({ check: c.check.name, kind: c.check.kind, why: why[c.check.kind]! }));
+  const waits = (c: OwnedCheck) => (c.check.kind === "probe" && (!job.ir.system.start || c.owner === "system")) || c.check.kind === "human" || (c.check.kind === "judge" && !job.judge);
+  const why2 = (c: OwnedCheck) => (c.check.kind === "probe" && c.owner === "system" && job.ir.system.start ? "the system's probes run in `phoenix verify` and `phoenix observe`, once every component is built" : why[c.check.kind]!);
+  const waiting = checks.filter(waits).map((c) => ({ check: c.check.name, kind: c.check.kind, why: why2(c) }));
   if (waiting.length > 0) job.emit({ type: "checks-waiting", node: job.component.name, checks: waiting });
 }
 
@@ -282,6 +322,7 @@ async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules,
     outputs: Object.fromEntries(outputs),
     interfaceHash: job.component.interface ? await interfaceHash(workspace.dir, job.component.interface, { cacheDir: join(job.projectDir, ".phoenix") }) : null,
     checks: verdicts(results, at),
+    probes: observedProbes(results),
     at,
   });
   const summary = `${writes.length} file${writes.length === 1 ? "" : "s"} written, ${deletes.length} deleted; reasons: ${job.reasons.join(", ")}`;
@@ -294,6 +335,11 @@ async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules,
     }),
   }, workspace.dir);
   return writes.length + deletes.length;
+}
+
+/** What the probes saw, by check: recorded in phoenix.lock as current state. */
+function observedProbes(results: readonly (CheckOutcome & { observed?: Observed })[]): Record<string, Record<string, number>> {
+  return Object.fromEntries(results.filter((r) => r.observed).map((r) => [r.check, { ...r.observed! }]));
 }
 
 /** Check verdicts by lock key: a component's checks by name, the system's as `system.NAME`. */

@@ -170,6 +170,12 @@ export const commands: readonly CommandSpec[] = [
     load: () => import("./kaizen.js"),
   },
   {
+    name: "observe",
+    summary: "run the probe checks against the running system and record what they saw as current state",
+    options: [{ flags: "--url <base>", description: "a running system to observe (default: start one from the root's start command)" }],
+    load: () => import("./observe.js"),
+  },
+  {
     name: "verify",
     summary: "prove the code is what the specs ask: nothing stale, drifted or unapproved, every check green, none weakened",
     options: [

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { checksOf, runCheck, type OwnedCheck } from "../build/checks.js";
 import { judgeSetup, runJudge } from "../build/judge.js";
+import { runProbe, startSystem } from "../build/probes.js";
 import { openSandbox, type Sandbox } from "../build/sandbox.js";
 import type { CheckOutcome, SandboxMode } from "../build/types.js";
 import { createWorkspace, hashMatching } from "../build/workspace.js";
@@ -153,6 +154,7 @@ async function runAllChecks(options: VerifyOptions, ir: Ir, lock: Lock, plan: re
       for (const owned of checksOf({ name: "system", checks: [] }, ir.system).filter((o) => o.check.kind === "judge")) await run(owned, component.name);
     }
     for (const owned of checksOf({ name: "system", checks: [] }, ir.system).filter((o) => o.check.kind !== "judge")) await run(owned, "system");
+    await probeAll(options, ir, built, workspace.dir, sandbox, out);
   } finally {
     await workspace.discard();
   }
@@ -163,7 +165,7 @@ async function runOne(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCh
   const { check } = owned;
   if (check.kind === "run") return runCheck(owned, { workspace, sandbox, readable: [options.projectDir], env: options.env });
   if (check.kind === "judge") return judgeNow(options, ir, lock, owned, component, workspace);
-  // probes observe a running system (phoenix observe); human checks are approvals, counted below
+  // probes run together against one started system (probeAll); human checks are approvals, counted below
   return "skipped";
 }
 
@@ -183,6 +185,40 @@ async function judgeNow(options: VerifyOptions, ir: Ir, lock: Lock, owned: Owned
   if (!verdict && owned.check.advisory) return "skipped";
   if (!verdict) return { check: owned.check.name, owner: name, verdict: "error", exitCode: null, timedOut: false, durationMs: 0, stdoutTail: "", stderrTail: "", failures: [], evidence: "not judged: ANTHROPIC_API_KEY is not set and phoenix.lock has no verdict for these files" };
   return { check: owned.check.name, owner: name, verdict: verdict.verdict, exitCode: null, timedOut: false, durationMs: 0, stdoutTail: "", stderrTail: "", failures: [], evidence: `${verdict.evidence}\n(the verdict phoenix.lock records for these same files)` };
+}
+
+/** Starts the system once from the verify copy, runs every probe (the components' and the system's), and stops it. */
+async function probeAll(options: VerifyOptions, ir: Ir, built: readonly Component[], workspace: string, sandbox: Sandbox, out: CheckRun[]): Promise<void> {
+  const probes = [
+    ...built.flatMap((c) => c.checks.filter((k) => k.kind === "probe").map((check) => ({ check, owner: c.name }))),
+    ...ir.system.checks.filter((k) => k.kind === "probe").map((check) => ({ check, owner: "system" })),
+  ];
+  if (probes.length === 0) return;
+  const place = (check: OwnedCheck["check"]) => ({ file: check.at.file, line: check.at.line });
+  const replace = (run: CheckRun) => {
+    const at = out.findIndex((r) => r.component === run.component && r.check === run.check);
+    if (at >= 0) out.splice(at, 1, run);
+    else out.push(run);
+  };
+  if (!ir.system.start) {
+    for (const { check, owner } of probes) replace({ component: owner, check: check.name, kind: "probe", verdict: "error", evidence: "cannot probe: the system block has no `start` command", durationMs: 0, ...place(check) });
+    return;
+  }
+  let system;
+  try {
+    system = await startSystem({ dir: workspace, command: ir.system.start, ...(ir.system.ready && { ready: ir.system.ready }), sandbox, readable: [options.projectDir], env: options.env });
+  } catch (error) {
+    for (const { check, owner } of probes) replace({ component: owner, check: check.name, kind: "probe", verdict: "error", evidence: (error as Error).message, durationMs: 0, ...place(check) });
+    return;
+  }
+  try {
+    for (const { check, owner } of probes) {
+      const outcome = await runProbe(check, owner, system.baseUrl);
+      replace({ component: owner, check: check.name, kind: "probe", verdict: outcome.verdict, evidence: outcome.evidence, durationMs: outcome.durationMs, ...place(check) });
+    }
+  } finally {
+    await system.stop();
+  }
 }
 
 function toRun(owned: OwnedCheck, component: string, outcome: CheckOutcome | "skipped"): CheckRun {

@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { UserError } from "../../compiler/cli/command.js";
 import { runProcess, tail } from "../../compiler/build/process.js";
+import { withToolPath } from "../../compiler/build/tool-path.js";
 import { PROGRAM_AGENT_NOTE } from "../prompts.js";
 import type { AgentProvider, AgentResult, AgentTask } from "./agent.js";
 
@@ -73,7 +74,7 @@ async function runProgram({ argv, task, timeoutMs, readUsage }: ProgramRun): Pro
   const result = await runProcess({
     argv: confined, cwd: task.workspace, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,
     env: {
-      ...task.env,
+      ...withToolPath(task.workspace, task.env),
       PHOENIX_PROJECT: task.projectDir,
       PHOENIX_NODE: task.node,
       PHOENIX_ATTEMPT: String(task.attempt),

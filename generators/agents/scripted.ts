@@ -11,7 +11,8 @@
  *                       [ { "write": "src/store/index.ts", "content": "..." }, { "delete": "src/store/old.ts" } ] ] } ] } }
  *
  * The first entry of a node whose `when` the pack contains is replayed; attempt N runs its Nth
- * list of steps. Steps: write (content or from), delete, ask (a question instead of guessing,
+ * list of steps. Steps: write (content, or from a recorded file, with optional [from, to]
+ * replacements for a variant of it), delete, ask (a question instead of guessing,
  * with optional options), symlink (path, target), fail (the agent reports an error).
  */
 import { readFile } from "node:fs/promises";
@@ -23,7 +24,7 @@ import { WorkspaceFiles } from "./file-tools.js";
 
 const stepSchema = z.union([
   z.strictObject({ write: z.string(), content: z.string() }),
-  z.strictObject({ write: z.string(), from: z.string() }),
+  z.strictObject({ write: z.string(), from: z.string(), replace: z.array(z.tuple([z.string(), z.string()])).optional() }),
   z.strictObject({ delete: z.string() }),
   z.strictObject({ ask: z.string(), options: z.array(z.string()).optional() }),
   z.strictObject({ symlink: z.string(), target: z.string() }),
@@ -83,9 +84,25 @@ async function replay(script: Script, scriptDir: string, task: AgentTask): Promi
   return { outcome: { kind: "done" }, refused: files.refused };
 }
 
+/** A recorded file, with the script's replacements made (a variant without a second copy of the file). */
+async function recorded(file: string, replacements: readonly (readonly [string, string])[]): Promise<string | { error: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    return { error: `the script's recorded file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+  for (const [from, to] of replacements) {
+    if (!text.includes(from)) return { error: `the script replaces ${JSON.stringify(from)} in ${file}, which does not contain it` };
+    text = text.split(from).join(to);
+  }
+  return text;
+}
+
 async function perform(step: Step, files: WorkspaceFiles, scriptDir: string): Promise<Omit<AgentResult, "refused"> | undefined> {
   if ("write" in step) {
-    const content = "content" in step ? step.content : await readFile(resolve(scriptDir, step.from), "utf8");
+    const content = "content" in step ? step.content : await recorded(resolve(scriptDir, step.from), step.replace ?? []);
+    if (typeof content !== "string") return { outcome: { kind: "error", message: content.error } };
     await files.write(step.write, content);
   } else if ("delete" in step) {
     await files.delete(step.delete);
