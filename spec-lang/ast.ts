@@ -58,7 +58,7 @@ export const MUST_LEVELS: ReadonlySet<RequirementLevel> = new Set([
 
 /** Items whose argument is a single string. */
 export type TextItemKind =
-  | "description" | "root" | "container" | "interface" | "run" | "probe" | "judge" | "human";
+  | "description" | "root" | "container" | "start" | "ready" | "interface" | "run" | "probe" | "judge" | "human";
 
 /** `description "..."`, `run "..."` and the other one-string items. */
 export interface TextItem {

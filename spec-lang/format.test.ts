@@ -120,6 +120,19 @@ describe("the canonical layout", () => {
     ].join("\n"));
   });
 
+  it("prints start and ready one to a line beside root and container, in the order written", () => {
+    const source = 'system s { root "r"   start\n"node --import tsx src/server.ts"  ready   """GET /health""" // up?\n container "c" }';
+    expect(expectFaithful(source)).toBe([
+      "system s {",
+      '  root "r"',
+      '  start "node --import tsx src/server.ts"',
+      '  ready "GET /health"  // up?',
+      '  container "c"',
+      "}",
+      "",
+    ].join("\n"));
+  });
+
   it("prints delta, modify with base, add and remove", () => {
     expect(fmt('delta d "s" { modify w base "h" { remove check c } add component x { owns "x" } remove component y }')).toBe([
       'delta d "s" {',
@@ -350,7 +363,7 @@ function commaList(item: fc.Arbitrary<string>): fc.Arbitrary<string[]> {
 }
 
 const leafItem: fc.Arbitrary<string[]> = fc.oneof(
-  fc.tuple(fc.constantFrom("description", "root", "container", "interface", "run", "probe", "judge", "human"), literal).map((t) => [...t]),
+  fc.tuple(fc.constantFrom("description", "root", "container", "start", "ready", "interface", "run", "probe", "judge", "human"), literal).map((t) => [...t]),
   fc.tuple(fc.constantFrom("owns", "protect"), commaList(literal)).map(([k, xs]) => [k, ...xs]),
   fc.tuple(fc.constantFrom("depends_on", "covers"), commaList(name)).map(([k, xs]) => [k, ...xs]),
   fc.tuple(name, fc.option(literal, { nil: undefined })).map(([p, arg]) => ["agent", p, ...(arg === undefined ? [] : [arg])]),

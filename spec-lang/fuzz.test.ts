@@ -145,7 +145,7 @@ const languageToken = fc.oneof(
 );
 /** Headers, `}` and items: without them random text rarely gets inside a block. */
 const ITEMS = [
-  'description "x"', 'root "."', 'container ".devcontainer"', 'agent anthropic "m"', 'protect "a", "b"', 'owns "src/**"',
+  'description "x"', 'root "."', 'container ".devcontainer"', 'start "node server.js"', 'ready "GET /health"', 'ready "x"', 'agent anthropic "m"', 'protect "a", "b"', 'owns "src/**"',
   'interface """\n  a\n  """', "depends_on a, b", "autonomy supervised", 'requirement A-1 MUST "t"',
   'requirement A-2 SHOULD NOT "t" because "r"', 'decision D-1 "q" answer "a"', "check c {", 'run "x"', 'probe "x"',
   'judge "x"', 'human "x"', "timeout 5m", "network allow", "expect p95 < 100ms", "expect status 200", "samples 3",

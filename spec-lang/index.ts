@@ -2,7 +2,7 @@
 export * from "./ast.js";
 export * from "./diagnostics.js";
 export { parseSpec, parseSpecBytes, type ParseResult } from "./parse.js";
-export { isUsableDuration, isValidSamples, isValidVotes, validateSpecFile, validateSpecTree } from "./validate.js";
+export { isUsableDuration, isValidRequest, isValidSamples, isValidVotes, validateSpecFile, validateSpecTree } from "./validate.js";
 export { MAX_SPEC_FILE_BYTES } from "./source.js";
 export { formatSpecFile, sameSpecContent } from "./format.js";
 

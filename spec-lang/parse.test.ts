@@ -41,7 +41,11 @@ describe("parseSpec: every construct", () => {
 
   it("gives the system block its items", () => {
     const system = block("signin");
-    expect(system.items.map((i) => i.kind)).toEqual(["description", "root", "container", "agent", "protect", "check"]);
+    expect(system.items.map((i) => i.kind)).toEqual(["description", "root", "container", "start", "ready", "agent", "protect", "check"]);
+    expect(shape([...itemsOfKind(system.items, "start"), ...itemsOfKind(system.items, "ready")])).toEqual([
+      { kind: "start", value: { value: "node --import tsx src/server.ts", triple: false } },
+      { kind: "ready", value: { value: "GET /health", triple: false } },
+    ]);
     expect(shape(itemsOfKind(system.items, "protect"))).toEqual([
       { kind: "protect", values: [{ value: "test/**", triple: false }, { value: ".ci/**", triple: false }] },
     ]);

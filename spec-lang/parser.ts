@@ -129,6 +129,8 @@ export class SpecParser extends CstParser {
       { ALT: () => this.CONSUME(K.description, { LABEL: "keyword" }) },
       { ALT: () => this.CONSUME(K.root, { LABEL: "keyword" }) },
       { ALT: () => this.CONSUME(K.container, { LABEL: "keyword" }) },
+      { ALT: () => this.CONSUME(K.start, { LABEL: "keyword" }) },
+      { ALT: () => this.CONSUME(K.ready, { LABEL: "keyword" }) },
       { ALT: () => this.CONSUME(K.interface, { LABEL: "keyword" }) },
       { ALT: () => this.CONSUME(K.run, { LABEL: "keyword" }) },
       { ALT: () => this.CONSUME(K.probe, { LABEL: "keyword" }) },

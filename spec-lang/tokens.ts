@@ -9,7 +9,7 @@ export const BLOCK_KEYWORDS = ["system", "component", "delta"] as const;
 
 /** Words that open an item inside a block (system, component, check, delta, modify). */
 export const ITEM_KEYWORDS = [
-  "description", "root", "container", "agent", "protect", "owns", "interface", "depends_on",
+  "description", "root", "container", "start", "ready", "agent", "protect", "owns", "interface", "depends_on",
   "autonomy", "requirement", "because", "decision", "answer", "check", "run", "probe", "judge",
   "human", "timeout", "network", "expect", "samples", "votes", "covers", "advisory", "modify",
   "base", "add", "remove",

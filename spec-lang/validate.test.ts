@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSpecBytes } from "./index.js";
+import { checkSpecBytes, formatDiagnostic } from "./index.js";
 import { parseSpec } from "./parse.js";
 import { validateSpecTree } from "./validate.js";
 
@@ -188,6 +188,72 @@ describe("where items may stand", () => {
     expect(problems('system s {\n  root "a"\n  root "b"\n}')).toEqual([
       "3:3 error duplicate-item: `root` is given twice in system s; the first is at line 2",
     ]);
+  });
+});
+
+describe("the system's start and ready", () => {
+  /** Every problem as `phoenix check` prints it: `FILE:LINE:COL: severity CODE: message`. */
+  const reported = (text: string) => checkSpecBytes(new TextEncoder().encode(text), "specs/system.phx").diagnostics.map(formatDiagnostic);
+
+  it("accepts start alone, and start with ready as a path or a URL", () => {
+    expect(reported('system s {\n  start "node --import tsx src/server.ts"\n}')).toEqual([]);
+    expect(reported('system s {\n  ready "GET /health"\n  start "npm start"\n}')).toEqual([]);
+    expect(reported('system s { start "npm start" ready "HEAD http://127.0.0.1:8080/up" }')).toEqual([]);
+  });
+
+  it("reports ready without start at the ready line", () => {
+    expect(reported('system signin {\n  root "app"\n  ready "GET /health"\n}')).toEqual([
+      "specs/system.phx:3:3: error ready-without-start: `ready` needs `start` in system signin: it tells when the system `start` runs is up; add `start \"command\"` or remove `ready`",
+    ]);
+  });
+
+  it("reports start and ready anywhere but the system block as misplaced", () => {
+    expect(reported('component c {\n  owns "x"\n  start "npm start"\n  ready "GET /"\n}')).toEqual([
+      "specs/system.phx:3:3: error misplaced-item: `start` is not allowed in component c (it belongs in the system block)",
+      "specs/system.phx:4:3: error misplaced-item: `ready` is not allowed in component c (it belongs in the system block)",
+    ]);
+    expect(reported('system s {\n  check up {\n    probe "GET /"\n    start "npm start"\n  }\n}')).toEqual([
+      "specs/system.phx:4:5: error misplaced-item: `start` is not allowed in check up (it belongs in the system block)",
+    ]);
+    expect(reported('delta d "s" {\n  ready "GET /"\n  modify c {\n    start "x"\n  }\n}')).toEqual([
+      "specs/system.phx:2:3: error misplaced-item: `ready` is not allowed in delta d (it belongs in the system block)",
+      "specs/system.phx:4:5: error misplaced-item: `start` is not allowed in modify c (it belongs in the system block)",
+    ]);
+  });
+
+  it("reports start or ready given twice, like root", () => {
+    expect(reported('system s {\n  start "a"\n  ready "GET /"\n  start "b"\n  ready "GET /up"\n}')).toEqual([
+      "specs/system.phx:4:3: error duplicate-item: `start` is given twice in system s; the first is at line 2",
+      "specs/system.phx:5:3: error duplicate-item: `ready` is given twice in system s; the first is at line 3",
+    ]);
+  });
+
+  it("reports an empty start or ready at the string", () => {
+    expect(reported('system s {\n  start "  "\n  ready ""\n}')).toEqual([
+      "specs/system.phx:2:9: error empty-text: `start` has an empty string: give the command that starts the system",
+      'specs/system.phx:3:9: error empty-text: `ready` has an empty string: give the request, such as "GET /health"',
+    ]);
+  });
+
+  it("wants ready to be \"METHOD URL-or-path\", as a probe", () => {
+    expect(reported('system s {\n  start "npm start"\n  ready "/health"\n}')).toEqual([
+      'specs/system.phx:3:9: error invalid-probe: `ready` takes "METHOD URL", METHOD one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS and then a URL or a path such as /health, not "/health"',
+    ]);
+    const ready = (request: string) => reported(`system s { start "x" ready "${request}" }`);
+    expect(ready("get /health")[0]).toContain("(methods are written in capitals: GET)");
+    expect(ready("GTE /health")[0]).toContain("(did you mean 'GET'?)");
+    for (const bad of ["GET", "GET health", "GET / extra", "FETCH /", "GET ftp://x"]) expect(ready(bad), bad).toHaveLength(1);
+  });
+
+  it("suggests start and ready for a misspelling", () => {
+    expect(reported('system s {\n  strat "npm start"\n  raedy "GET /"\n}')).toEqual([
+      "specs/system.phx:2:3: error unknown-keyword: unknown keyword 'strat' in system s (did you mean 'start'?)",
+      "specs/system.phx:3:3: error unknown-keyword: unknown keyword 'raedy' in system s (did you mean 'ready'?)",
+    ]);
+  });
+
+  it("does not call ready orphaned when a syntax error in the block may have eaten start", () => {
+    expect(reported('system s {\n  start\n  ready "GET /"\n}').map((line) => line.split(": ")[1])).toEqual(["error syntax-error"]);
   });
 });
 

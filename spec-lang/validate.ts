@@ -14,7 +14,7 @@ type Place = "system" | "component" | "check" | "delta" | "modify";
 
 /** Which items each place accepts. `add component` bodies are components. */
 const ALLOWED: Readonly<Record<Place, ReadonlySet<Item["kind"]>>> = {
-  system: new Set(["description", "root", "container", "agent", "protect", "check"]),
+  system: new Set(["description", "root", "container", "start", "ready", "agent", "protect", "check"]),
   component: new Set(["description", "owns", "interface", "depends_on", "agent", "autonomy", "requirement", "decision", "check"]),
   check: new Set(["run", "probe", "judge", "human", "timeout", "network", "expect", "samples", "votes", "covers", "advisory"]),
   delta: new Set(["modify", "add", "remove"]),
@@ -23,12 +23,13 @@ const ALLOWED: Readonly<Record<Place, ReadonlySet<Item["kind"]>>> = {
 
 /** Items that may appear at most once in one place. */
 const SINGLE: ReadonlySet<Item["kind"]> = new Set([
-  "description", "root", "container", "interface", "agent", "autonomy", "timeout", "network", "samples", "votes", "advisory",
+  "description", "root", "container", "start", "ready", "interface", "agent", "autonomy", "timeout", "network", "samples", "votes", "advisory",
 ]);
 
 /** Where an item that is misplaced belongs, said as a hint. */
 const HOME: Partial<Record<Item["kind"], string>> = {
   root: "it belongs in the system block", container: "it belongs in the system block", protect: "it belongs in the system block",
+  start: "it belongs in the system block", ready: "it belongs in the system block",
   owns: "it belongs in a component", interface: "it belongs in a component", depends_on: "it belongs in a component",
   autonomy: "it belongs in a component", requirement: "requirements belong to components", decision: "decisions belong to components",
   run: "put it inside a `check NAME { ... }` block", probe: "put it inside a `check NAME { ... }` block",
@@ -117,6 +118,7 @@ function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
   if (whole) validatePlacement(block.items, block.kind, owner, out);
   validateItems(block.items, intact, out);
   if (block.kind === "component" && whole) validateComponent(block.name, block.items, out);
+  if (block.kind === "system" && whole) validateSystem(block.name, block.items, out);
   for (const item of block.items) {
     if (item.kind === "modify") {
       if (intact(item.span)) validatePlacement(item.items, "modify", `modify ${item.component.name}`, out);
@@ -193,10 +195,22 @@ function validateItems(items: readonly Item[], intact: Intact, out: Diagnostic[]
       case "interface": case "root": case "container":
         validatePath(item.value, item.kind, out);
         break;
+      case "start":
+        expectText(item.value, "start", "the command that starts the system", out);
+        break;
+      case "ready":
+        if (expectText(item.value, "ready", KIND_SUBJECT.probe, out)) validateRequest(item.value, "ready", out);
+        break;
       default:
         break;
     }
   }
+}
+
+/** `ready` says when a system phoenix started is up, so without `start` there is nothing to ask. */
+function validateSystem(name: NameRef, items: readonly Item[], out: Diagnostic[]): void {
+  if (itemsOfKind(items, "start").length > 0) return;
+  for (const ready of itemsOfKind(items, "ready")) out.push(diagnostic("ready-without-start", ready.span, { system: name.name }));
 }
 
 function validateComponent(name: NameRef, items: readonly Item[], out: Diagnostic[]): void {
@@ -267,20 +281,28 @@ const KIND_SUBJECT: Readonly<Record<CheckKind, string>> = {
 function validateKindLine(line: TextItem, out: Diagnostic[]): void {
   const kind = line.kind as CheckKind;
   if (!expectText(line.value, kind, KIND_SUBJECT[kind], out)) return;
-  if (kind === "probe") validateProbe(line.value, out);
+  if (kind === "probe") validateRequest(line.value, "probe", out);
 }
 
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-/** `probe "METHOD URL"`: a method the runner can send, then a URL or a path on the running system. */
-function validateProbe(request: TextLit, out: Diagnostic[]): void {
-  const [method = "", target, ...rest] = request.value.trim().split(/\s+/);
+/**
+ * `probe "METHOD URL"` and the system's `ready "METHOD URL"`: a method the runner can send, then
+ * a URL or a path on the running system.
+ */
+export function isValidRequest(request: string): boolean {
+  const [method = "", target, ...rest] = request.trim().split(/\s+/);
   const targetOk = target !== undefined && rest.length === 0 && (target.startsWith("/") || /^https?:\/\/\S+$/.test(target));
-  if (HTTP_METHODS.includes(method) && targetOk) return;
+  return HTTP_METHODS.includes(method) && targetOk;
+}
+
+function validateRequest(request: TextLit, keyword: "probe" | "ready", out: Diagnostic[]): void {
+  if (isValidRequest(request.value)) return;
+  const [method = ""] = request.value.trim().split(/\s+/);
   const hint = HTTP_METHODS.includes(method) ? ""
     : HTTP_METHODS.includes(method.toUpperCase()) ? ` (methods are written in capitals: ${method.toUpperCase()})`
     : didYouMean(method, HTTP_METHODS);
-  out.push(diagnostic("invalid-probe", request.span, { value: request.value, methods: HTTP_METHODS.join(", "), hint }));
+  out.push(diagnostic("invalid-probe", request.span, { keyword, value: request.value, methods: HTTP_METHODS.join(", "), hint }));
 }
 
 /** False, with a diagnostic, when `text` is empty or only spaces: a string that says nothing. */

@@ -176,6 +176,17 @@ describe("strings", () => {
     expect(colors(`run "a${escape}b" timeout 5s`).slice(-3)).toEqual([['"', CLOSE], ["timeout", KW], ["5s", "constant.numeric.duration.phx"]]);
   });
 
+  it("scopes the system's start command and ready request as keyword and string", () => {
+    expect(colors('start "node --import tsx src/server.ts" // for probes\nready "GET /health"')).toEqual([
+      ["start", KW], ...quoted("node --import tsx src/server.ts"), ["//", "punctuation.definition.comment.phx"],
+      [" for probes", "comment.line.double-slash.phx"], ["ready", KW], ...quoted("GET /health"),
+    ]);
+    expect(colors("check start { ready }")).toEqual([
+      ["check", KW], ["start", "entity.name.function.check.phx"], ["{", "punctuation.section.block.begin.phx"],
+      ["ready", KW], ["}", "punctuation.section.block.end.phx"],
+    ]);
+  });
+
   it("marks an unknown escape as invalid", () => {
     expect(scopesOf('run "a\\qb"', "\\q")).toEqual(["source.phx", STR, "invalid.illegal.escape.phx"]);
   });
