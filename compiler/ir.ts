@@ -90,6 +90,14 @@ export const systemSchema = z.object({
   root: z.string(),
   /** The dev environment, relative to the root. */
   container: z.string(),
+  /**
+   * How to start the system for probe checks: a shell command run in the root, with PORT and HOST
+   * set by phoenix. Not part of any component's spec: it says how to run the system, not what a
+   * component must do.
+   */
+  start: z.string().optional(),
+  /** `"METHOD URL-or-path"` that answers 2xx once the started system is up; only with `start`. */
+  ready: z.string().optional(),
   agent: agentSchema.optional(),
   protect: z.array(z.string()),
   checks: z.array(checkSchema),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, parseSpec, validateSpecFile, validateSpecTree, type SpecFile } from "../spec-lang/index.js";
-import { componentNamed, DEFAULT_CONTAINER, DEFAULT_ROOT, type Component, type Ir } from "./ir.js";
+import { specHash } from "./hash.js";
+import { componentNamed, DEFAULT_CONTAINER, DEFAULT_ROOT, irSchema, type Component, type Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
 
 /** Parses each text as specs/fN.phx; any error in the inputs fails the test. */
@@ -77,6 +78,37 @@ describe("the system", () => {
 
   it("is missing in an empty tree too", () => {
     expect(resolveSpecTree([], "specs").diagnostics.map((d) => d.code)).toEqual(["missing-system"]);
+  });
+});
+
+describe("how the system is started for probes", () => {
+  const COMPONENTS = 'component web {\n  owns "src/web/**"\n  check up { probe "GET /" }\n}\ncomponent store { owns "src/store/**" }\n';
+
+  it("takes start and ready from the system block", () => {
+    const ir = base('system shop {\n  root "app"\n  start "node --import tsx src/server.ts"\n  ready "GET /health"\n}\n');
+    expect(ir.system).toMatchObject({ root: "app", start: "node --import tsx src/server.ts", ready: "GET /health" });
+    expect(irSchema.parse(ir)).toEqual(ir);
+  });
+
+  it("has neither when the system block gives neither, and start without ready when only start is given", () => {
+    expect(base("system shop {}\n").system).toMatchObject({ start: undefined, ready: undefined });
+    expect(base('system shop { start "npm start" }\n').system).toMatchObject({ start: "npm start", ready: undefined });
+  });
+
+  it("leaves out what validation rejected: an empty start, a malformed ready, a ready without start", () => {
+    const system = (text: string) => resolveSpecTree([parseSpec(text, "specs/system.phx").ast], "specs").base!.system;
+    expect(system('system s { start " " ready "GET /" }')).toMatchObject({ start: undefined, ready: undefined });
+    expect(system('system s { start "npm start" ready "/health" }')).toMatchObject({ start: "npm start", ready: undefined });
+    expect(system('system s { ready "GET /health" }')).toMatchObject({ start: undefined, ready: undefined });
+  });
+
+  it("changes no component's spec hash: it says how to run the system, not what a component must do", () => {
+    const hashes = (system: string) => base(system, COMPONENTS).components.map((c) => [c.name, specHash(c)]);
+    const without = hashes("system shop {}\n");
+    expect(without).toHaveLength(2);
+    expect(hashes('system shop { start "npm start" }\n')).toEqual(without);
+    expect(hashes('system shop { start "node server.js" ready "GET /health" }\n')).toEqual(without);
+    expect(hashes('system shop { start "node other.js" ready "HEAD http://127.0.0.1:9/up" }\n')).toEqual(without);
   });
 });
 

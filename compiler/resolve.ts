@@ -4,7 +4,7 @@
  * spec-lang's validation; what is found here needs the whole tree.
  */
 import {
-  diagnostic, isUsableDuration, isValidSamples, isValidVotes, itemsOfKind, type CheckItem, type ComponentBlock, type DecisionItem, type DeltaBlock, type Diagnostic,
+  diagnostic, isUsableDuration, isValidRequest, isValidSamples, isValidVotes, itemsOfKind, type CheckItem, type ComponentBlock, type DecisionItem, type DeltaBlock, type Diagnostic,
   type Item, type NameRef, type RequirementItem, type Span, type SpecFile, type SystemBlock, type TextItem,
 } from "../spec-lang/index.js";
 import {
@@ -41,12 +41,17 @@ export function sortByName<T extends { name: string }>(items: T[]): T[] {
 }
 
 function systemOf(block: SystemBlock): Ir["system"] {
-  const text = (kind: "description" | "root" | "container") => itemsOfKind(block.items, kind)[0]?.value.value;
+  const text = (kind: "description" | "root" | "container" | "start" | "ready") => itemsOfKind(block.items, kind)[0]?.value.value;
+  // an empty `start`, a malformed `ready` and a `ready` without `start` were reported per file
+  const start = keepValid(text("start"), (command) => command.trim() !== "");
+  const ready = start === undefined ? undefined : keepValid(text("ready"), isValidRequest);
   return {
     name: block.name.name,
     description: text("description"),
     root: text("root") ?? DEFAULT_ROOT,
     container: text("container") ?? DEFAULT_CONTAINER,
+    start,
+    ready,
     agent: agentOf(block.items),
     protect: itemsOfKind(block.items, "protect").flatMap((p) => p.values.map((v) => v.value)),
     checks: checksOf(block.items),
@@ -114,7 +119,7 @@ export function checkOf(check: CheckItem): Check | undefined {
  * A value validation accepted, or undefined: `timeout 0s` or `samples 0` was reported per file,
  * and the IR, which every later stage trusts (its schema rejects such values), does without it.
  */
-function keepValid(value: number | undefined, isValid: (value: number) => boolean): number | undefined {
+function keepValid<T>(value: T | undefined, isValid: (value: T) => boolean): T | undefined {
   return value !== undefined && isValid(value) ? value : undefined;
 }
 
