@@ -49,6 +49,8 @@ export interface BuildOptions {
   emit(event: BuildEvent): void;
   onWarning(message: string): void;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Runs under the writer lock after interrupted applies are finished, before planning (burn deletes here). */
+  beforePlan?: (effects: ApplyEffects) => Promise<void>;
 }
 
 export type BuildOutcome =
@@ -68,6 +70,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const recovered = await recoverApplies(projectDir, effects);
   if (recovered.length > 0) options.emit({ type: "recovered", nodes: recovered });
   await rm(buildScratchDir(projectDir), { recursive: true, force: true });
+  if (options.beforePlan) await options.beforePlan(effects);
 
   const seen = await observeProject(projectDir, options.cwd);
   if (!seen.ok) return { kind: "invalid", diagnostics: seen.diagnostics, files: seen.project.files.length };

@@ -8,12 +8,17 @@ import { UsageError } from "./command.js";
 import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
 import { parseAgentFlag } from "../../generators/agents/index.js";
-import { runBuild } from "../build/engine.js";
+import { runBuild, type BuildOptions } from "../build/engine.js";
 import type { BuildEvent } from "../build/events.js";
 import { ProgressPrinter } from "../build/progress.js";
 import type { SandboxMode } from "../build/types.js";
 
 export async function run(context: CommandContext): Promise<number> {
+  return buildCommand(context, context.args);
+}
+
+/** A build from the command line's options; `beforePlan` runs under the writer lock first (burn). */
+export async function buildCommand(context: CommandContext, targets: readonly string[], beforePlan?: BuildOptions["beforePlan"]): Promise<number> {
   const json = context.options["json"] === true;
   const jobs = positiveInteger(context.options["jobs"], "--jobs");
   const maxAttempts = positiveInteger(context.options["maxAttempts"], "--max-attempts");
@@ -31,7 +36,7 @@ export async function run(context: CommandContext): Promise<number> {
   process.on("SIGTERM", interrupt);
   try {
     const outcome = await runBuild({
-      projectDir: projectDir(context.cwd), cwd: context.cwd, targets: context.args, jobs, maxAttempts,
+      projectDir: projectDir(context.cwd), cwd: context.cwd, targets, jobs, maxAttempts, ...(beforePlan && { beforePlan }),
       sandbox: context.options["sandbox"] as SandboxMode, runner: context.options["runner"] as "local" | "container",
       ...(agent && { agent }), dryRun: context.options["dryRun"] === true, signal: controller.signal, emit,
       onWarning: (message) => context.stderr.write(`phoenix: warning: ${message}\n`),

@@ -36,6 +36,17 @@ export const commandGroups: Readonly<Record<string, string>> = {
 
 const jsonOption: OptionSpec = { flags: "--json", description: "print JSON (a stable, documented schema) instead of text" };
 
+/** How a build is run: `phoenix build` and `phoenix burn` share them. */
+const buildOptions: readonly OptionSpec[] = [
+  { flags: "-j, --jobs <n>", description: "how many components to build at once (WIP limit)", default: "2" },
+  { flags: "--max-attempts <n>", description: "attempts per component before it fails", default: "3" },
+  { flags: "--dry-run", description: "print what would be built, and why, then stop" },
+  { flags: "--agent <provider[:argument]>", description: "use this agent for every component in this run (e.g. scripted:demo.json)" },
+  { flags: "--sandbox <mode>", description: "confine checks and command agents", default: "auto", choices: ["auto", "bwrap", "none"] },
+  { flags: "--runner <runner>", description: "where checks run: here, or in the root's project-container", default: "local", choices: ["local", "container"] },
+  { flags: "--json", description: "stream build events as JSON lines" },
+];
+
 /** The command table, in the order `phoenix --help` lists it. */
 export const commands: readonly CommandSpec[] = [
   {
@@ -86,16 +97,18 @@ export const commands: readonly CommandSpec[] = [
     name: "build",
     args: "[TARGET...]",
     summary: "regenerate stale components with agents, verified by their checks, until green",
-    options: [
-      { flags: "-j, --jobs <n>", description: "how many components to build at once (WIP limit)", default: "2" },
-      { flags: "--max-attempts <n>", description: "attempts per component before it fails", default: "3" },
-      { flags: "--dry-run", description: "print what would be built, and why, then stop" },
-      { flags: "--agent <provider[:argument]>", description: "use this agent for every component in this run (e.g. scripted:demo.json)" },
-      { flags: "--sandbox <mode>", description: "confine checks and command agents", default: "auto", choices: ["auto", "bwrap", "none"] },
-      { flags: "--runner <runner>", description: "where checks run: here, or in the root's project-container", default: "local", choices: ["local", "container"] },
-      { flags: "--json", description: "stream build events as JSON lines" },
-    ],
+    options: buildOptions,
     load: () => import("./build.js"),
+  },
+  {
+    name: "burn",
+    args: "[NODE...]",
+    summary: "the Phoenix test: delete components' files and rebuild them from their specs alone",
+    options: [
+      { flags: "--all", description: "burn every component, in dependency order" },
+      ...buildOptions,
+    ],
+    load: () => import("./burn.js"),
   },
   {
     name: "context",

@@ -34,7 +34,7 @@ export async function run(context: CommandContext): Promise<number> {
   context.stdout.write([
     `Created phoenix project '${name}' in ${where}:`,
     ...Object.keys(files).map((path) => `  ${path}`),
-    "  .gitignore (ignores .phoenix/)",
+    "  .gitignore (ignores .phoenix/ and phoenix.lock.bak)",
     "",
     "Next: describe your system in specs/*.phx, then run `phoenix check`.",
     "",
@@ -59,12 +59,14 @@ function systemName(given: string | undefined, dir: string): string {
   return fromDir === "" ? "system" : fromDir;
 }
 
-/** Keeps phoenix's local state out of git, adding the line only when it is missing. */
+/** Keeps phoenix's local state (and the lock's backup) out of git, adding only the lines that are missing. */
 async function ignorePhoenixState(dir: string): Promise<void> {
   const path = join(dir, ".gitignore");
   const current = existsSync(path) ? await readFile(path, "utf8") : "";
-  if (current.split(/\r?\n/).some((line) => line.trim() === ".phoenix/" || line.trim() === ".phoenix")) return;
-  await appendFile(path, `${current === "" || current.endsWith("\n") ? "" : "\n"}.phoenix/\n`);
+  const lines = current.split(/\r?\n/).map((line) => line.trim());
+  const missing = [[".phoenix/", ".phoenix"], ["phoenix.lock.bak"]].filter((names) => !names.some((n) => lines.includes(n))).map((names) => names[0]!);
+  if (missing.length === 0) return;
+  await appendFile(path, `${current === "" || current.endsWith("\n") ? "" : "\n"}${missing.map((m) => `${m}\n`).join("")}`);
 }
 
 /** The files of a new project, by path. */
