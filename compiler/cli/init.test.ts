@@ -16,7 +16,7 @@ describe("phoenix init", () => {
       "system-under-construction/project-container/devcontainer.json",
     ]) expect(existsSync(join(dir, file)), file).toBe(true);
     expect(await readFile(join(dir, "specs/system.phx"), "utf8")).toMatch(/^system shop \{/m);
-    expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe(".phoenix/\n");
+    expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe(".phoenix/\nphoenix.lock.bak\n");
     JSON.parse(await readFile(join(dir, "system-under-construction/project-container/devcontainer.json"), "utf8"));
 
     const check = await runPhoenix(["check"], { cwd: dir });
@@ -63,7 +63,7 @@ describe("phoenix init", () => {
     const dir = await tempDir();
     await writeFile(join(dir, ".gitignore"), "node_modules/");
     expect((await runPhoenix(["init", dir])).exitCode).toBe(0);
-    expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe("node_modules/\n.phoenix/\n");
+    expect(await readFile(join(dir, ".gitignore"), "utf8")).toBe("node_modules/\n.phoenix/\nphoenix.lock.bak\n");
   });
 
   it("rejects a --name that is not an identifier as a usage error naming the flag", async () => {
