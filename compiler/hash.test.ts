@@ -274,6 +274,7 @@ describe("inputHash", () => {
     agent: { provider: "claude-code" },
     promptVersion: "prompts-1",
     containerHash: sha256("Containerfile"),
+    systemChecksHash: sha256("system checks"),
   };
 
   it("does not depend on key order", () => {
@@ -283,6 +284,7 @@ describe("inputHash", () => {
       agent: { provider: "claude-code", argument: undefined },
       dependencyInterfaces: { store: null, api: sha256("api interface") },
       specHash: inputs.specHash,
+      systemChecksHash: sha256("system checks"),
     };
     expect(inputHash(reordered)).toBe(inputHash(inputs));
   });
@@ -298,6 +300,7 @@ describe("inputHash", () => {
     ["the prompt version", { promptVersion: "prompts-2" }],
     ["the container", { containerHash: sha256("Containerfile v2") }],
     ["no container", { containerHash: null }],
+    ["the system's checks", { systemChecksHash: sha256("system checks v2") }],
   ])("changes with %s", (_, change) => {
     expect(inputHash({ ...inputs, ...change })).not.toBe(inputHash(inputs));
   });

@@ -3,7 +3,7 @@
  * so a hash changes when meaning changes and never because of layout, comments or key order.
  */
 import { createHash } from "node:crypto";
-import type { Agent, Component } from "./ir.js";
+import type { Agent, Component, System } from "./ir.js";
 
 /** `sha256:` and 64 hex digits. */
 export type Hash = `sha256:${string}`;
@@ -61,10 +61,17 @@ export interface BuildInputs {
   agent: Agent | null;
   promptVersion: string;
   containerHash: string | null;
+  /** The system's checks, which every component's build must pass: changing them re-opens every build. */
+  systemChecksHash: Hash;
 }
 
 export function inputHash(inputs: BuildInputs): Hash {
   return sha256(canonicalJson(inputs));
+}
+
+/** The hash of the system's checks, without where they were written. */
+export function systemChecksHash(system: Pick<System, "checks">): Hash {
+  return sha256(canonicalJson(system.checks.map(({ at: _, ...c }) => ({ ...c, covers: [...c.covers].sort() })).sort((a, b) => (a.name < b.name ? -1 : 1))));
 }
 
 /** The short form shown to people: `sha256:` and 12 hex digits. */

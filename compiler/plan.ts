@@ -5,7 +5,7 @@
  */
 import { meets, unmetMessage, type ObservedValues } from "./expectations.js";
 import { buildOrder } from "./graph.js";
-import { canonicalJson, inputHash, specContent, specHash, type BuildInputs, type Hash } from "./hash.js";
+import { canonicalJson, inputHash, specContent, specHash, systemChecksHash, type BuildInputs, type Hash } from "./hash.js";
 import type { Agent, Component, Ir } from "./ir.js";
 import type { ComponentState, Lock } from "./lock/schema.js";
 import { specChanges, type SpecChange } from "./spec-changes.js";
@@ -13,7 +13,7 @@ import { specChanges, type SpecChange } from "./spec-changes.js";
 /** Why a component must be rebuilt. */
 export type StaleReasonCode =
   | "new" | "never-built" | "spec-changed" | "dependency-interface-changed" | "agent-changed"
-  | "container-changed" | "outputs-drifted" | "check-failing" | "patch-expired" | "expectation-unmet";
+  | "container-changed" | "system-checks-changed" | "outputs-drifted" | "check-failing" | "patch-expired" | "expectation-unmet";
 
 export interface StaleReason {
   code: StaleReasonCode;
@@ -103,6 +103,7 @@ export function buildInputs(component: Component, ir: Ir, seen: Observations): B
     agent: effectiveAgent(component, ir),
     promptVersion: seen.promptVersion,
     containerHash: seen.containerHash,
+    systemChecksHash: systemChecksHash(ir.system),
   };
 }
 
@@ -143,6 +144,9 @@ function staleReasons(component: Component, built: ComponentState, inputs: Build
       code: "agent-changed", detail: `built by ${agentName(built.agent)} with ${built.promptVersion}, now ${agentName(inputs.agent)} with ${inputs.promptVersion}`,
       recorded: `${agentName(built.agent)}@${built.promptVersion}`, current: `${agentName(inputs.agent)}@${inputs.promptVersion}`,
     });
+  }
+  if (built.systemChecksHash !== inputs.systemChecksHash) {
+    reasons.push({ code: "system-checks-changed", detail: "the system's checks changed: every component must pass them again", recorded: built.systemChecksHash ?? null, current: inputs.systemChecksHash });
   }
   if (built.containerHash !== inputs.containerHash) {
     reasons.push({ code: "container-changed", detail: "the project-container definition changed", recorded: built.containerHash, current: inputs.containerHash });

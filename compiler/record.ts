@@ -25,6 +25,7 @@ export function recordBuild(component: Component, inputs: BuildInputs, inputHash
     promptVersion: inputs.promptVersion,
     dependencyInterfaces: { ...inputs.dependencyInterfaces },
     containerHash: inputs.containerHash,
+    systemChecksHash: inputs.systemChecksHash,
     outputs: { ...result.outputs },
     outputHash: outputHash(result.outputs),
     interfaceHash: result.interfaceHash,

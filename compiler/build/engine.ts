@@ -287,7 +287,11 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
   }
   const counts = { green: 0, unchanged: 0, failed: 0, "needs-human": 0, blocked: 0, cancelled: 0 } satisfies Record<NodeResult, number>;
   for (const r of done.values()) counts[r.result]++;
-  const awaitingApproval = [...done].filter(([name, r]) => r.result === "green" && ir.components.find((c) => c.name === name)!.autonomy === "supervised").map(([name]) => name);
+  const approved = (name: string) => {
+    const state = context.keeper.lock.components[name];
+    return state?.approvals.some((a) => a.outputHash === state.outputHash && a.check === undefined) ?? false;
+  };
+  const awaitingApproval = [...done].filter(([name, r]) => r.result === "green" && ir.components.find((c) => c.name === name)!.autonomy === "supervised" && !approved(name)).map(([name]) => name);
   const exitCode = counts.failed + counts["needs-human"] + counts.blocked + counts.cancelled > 0 ? 1 : 0;
   options.emit({ type: "done", counts, removed: 0, awaitingApproval, exitCode });
   return done;

@@ -318,13 +318,15 @@ async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules,
   const writes = [...outputs].filter(([path, hash]) => current.get(path) !== hash).map(([path]) => path);
   const deletes = [...current.keys()].filter((path) => !outputs.has(path));
   const at = new Date().toISOString();
-  const state: ComponentState = recordBuild(job.component, job.inputs, job.inputHash, {
+  const built = recordBuild(job.component, job.inputs, job.inputHash, {
     outputs: Object.fromEntries(outputs),
     interfaceHash: job.component.interface ? await interfaceHash(workspace.dir, job.component.interface, { cacheDir: join(job.projectDir, ".phoenix") }) : null,
     checks: verdicts(results, at),
     probes: observedProbes(results),
     at,
   });
+  // an approval is of the outputs: a rebuild that produces the very same files keeps it
+  const state: ComponentState = { ...built, approvals: (job.previousState?.approvals ?? []).filter((a) => a.outputHash === built.outputHash) };
   const summary = `${writes.length} file${writes.length === 1 ? "" : "s"} written, ${deletes.length} deleted; reasons: ${job.reasons.join(", ")}`;
   await job.apply({
     node: job.component.name, writes, deletes, state, keepPrevious: { state: job.previousState ?? null },

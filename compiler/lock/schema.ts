@@ -82,6 +82,8 @@ export const componentStateSchema = z.object({
   /** The interface hash of each dependency when this component was built. */
   dependencyInterfaces: z.record(z.string(), hash.nullable()),
   containerHash: hash.nullable(),
+  /** The system's checks the build passed (absent in locks written before phoenix recorded it). */
+  systemChecksHash: hash.optional(),
   /** Owned files the build produced, relative to the root, with their sha256. */
   outputs: z.record(z.string(), hash),
   /** Hash of `outputs` (canonical JSON): what approvals bind to. */
