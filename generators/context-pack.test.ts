@@ -5,72 +5,53 @@ import { repoRoot, runPhoenix, tempDir } from "../fixtures/run-phoenix.js";
 import { estimateTokens, fitBudget, type PackPart } from "./context-pack.js";
 import { JUDGE_INSTRUCTIONS, PROMPT_VERSION, PROGRAM_AGENT_NOTE, promptVersionOf, INSTRUCTIONS, TOOL_DESCRIPTIONS } from "./prompts.js";
 
-/**
- * The example system with its dependencies built far enough to have interfaces, and web with a
- * file of its own: the pack web's agent gets is compared with fixtures/context/web.md.
- * UPDATE_GOLDEN=1 rewrites the golden file (then read the diff before committing it).
- */
+/** The example system as committed (its code, without phoenix.lock): api's dependencies have real interfaces. */
 async function example(): Promise<string> {
   const dir = await tempDir();
   for (const folder of ["specs", "system-under-construction"]) await cp(join(repoRoot, folder), join(dir, folder), { recursive: true });
-  const files: Record<string, string> = {
-    "src/api/index.ts": [
-      'import type { Session } from "../sessions/index.js";',
-      "/** Signs a user in; resolves to a session token, or null for a wrong email or password. */",
-      "export async function signIn(email: string, password: string): Promise<string | null> { return email && password ? \"t\" : null; }",
-      "/** The session a token belongs to, if it is valid. */",
-      "export function me(token: string): Session | undefined { return undefined; }",
-      "function internal() { return 1; }",
-      "",
-    ].join("\n"),
-    "src/sessions/index.ts": "/** A signed-in user's session. */\nexport interface Session { email: string; expiresAt: Date }\n",
-    "src/web/page.html": '<form method="post" action="/signin"><button style="background:#15803d">Sign in</button></form>\n',
-  };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(join(dir, "system-under-construction", path, ".."), { recursive: true });
-    await writeFile(join(dir, "system-under-construction", path), text);
-  }
   return dir;
 }
 
-const golden = join(repoRoot, "fixtures", "context", "web.md");
+const golden = join(repoRoot, "fixtures", "context", "api.md");
 
 describe("phoenix context", () => {
-  it("prints the pack web's agent gets: every part labelled with its source and tokens, in a stable order (golden)", async () => {
+  it("prints the pack api's agent gets: every part labelled with its source and tokens, in a stable order (golden)", async () => {
     const dir = await example();
-    const run = await runPhoenix(["context", "web"], { cwd: dir });
+    const run = await runPhoenix(["context", "api"], { cwd: dir });
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     const text = `${run.stdout.replace(PROMPT_VERSION, "PROMPT_VERSION")}\n`;
     if (process.env["UPDATE_GOLDEN"] === "1") await writeFile(golden, text);
     expect(text).toBe(await readFile(golden, "utf8"));
-    // the dependency's interface is its declarations with their doc comments, not its code
-    expect(run.stdout).toContain("/** Signs a user in; resolves to a session token, or null for a wrong email or password. */\nexport declare function signIn(email: string, password: string): Promise<string | null>;");
-    expect(run.stdout).not.toContain("function internal");
+    // a dependency's interface is its declarations with their doc comments, not its code
+    expect(run.stdout).toContain(" * Whether `password` hashes to `stored`, compared in constant time.");
+    expect(run.stdout).toContain("export function passwordMatches(password: string, stored: string): boolean;");
+    expect(run.stdout).not.toContain("timingSafeEqual(actual, expected)");
     // the same again: stable
-    expect((await runPhoenix(["context", "web"], { cwd: dir })).stdout).toBe(run.stdout);
+    expect((await runPhoenix(["context", "api"], { cwd: dir })).stdout).toBe(run.stdout);
   });
 
   it("keeps within --budget, leaving out the own files and interfaces first and never the spec, rules or feedback", async () => {
     const dir = await example();
     await mkdir(join(dir, ".phoenix", "feedback"), { recursive: true });
-    await writeFile(join(dir, ".phoenix", "feedback", "web.md"), "The last build of web failed.\n- test/web.test.ts:3:1 the button is blue: expected #1d4ed8");
-    await writeFile(join(dir, "system-under-construction", "src", "web", "big.js"), `// ${"x".repeat(40_000)}\n`);
-    const run = await runPhoenix(["context", "web", "--budget", "700", "--json"], { cwd: dir });
+    await writeFile(join(dir, ".phoenix", "feedback", "api.md"), "The last build of api failed.\n- test/api/api.test.js:3:1 API-1: expected 200");
+    await writeFile(join(dir, "system-under-construction", "src", "api", "big.js"), `// ${"x".repeat(40_000)}\n`);
+    const run = await runPhoenix(["context", "api", "--budget", "1200", "--json"], { cwd: dir });
     expect(run.exitCode).toBe(0);
     const pack = JSON.parse(run.stdout) as { tokens: number; budget: number; parts: { kind: string; title: string }[]; leftOut: { title: string }[] };
-    expect(pack.tokens).toBeLessThanOrEqual(700);
+    expect(pack.tokens).toBeLessThanOrEqual(1200);
     expect(pack.parts.map((p) => p.kind)).toEqual(expect.arrayContaining(["instructions", "spec", "rules", "feedback"]));
-    // own files go first (largest first), then interfaces, then the README
-    expect(pack.leftOut.map((l) => l.title)).toEqual([
-      "Your current file src/web/big.js", "Your current file src/web/page.html", "Dependency api: its interface", "The root's README.md",
-    ]);
-    const text = await runPhoenix(["context", "web", "--budget", "700"], { cwd: dir });
-    expect(text.stdout).toContain("## Left out to fit the budget\n- Your current file src/web/big.js (from system-under-construction/src/web/big.js, ~10004 tokens)");
+    // own files go first (largest first), then interfaces (largest first), then the README
+    const kinds = pack.leftOut.map((l) => (l.title.startsWith("Your current file") ? "file" : l.title.startsWith("Dependency") ? "dependency" : l.title));
+    expect(pack.leftOut[0]!.title).toBe("Your current file src/api/big.js");
+    expect(kinds.slice(0, 4)).toEqual(["file", "file", "file", "dependency"]);
+    expect(kinds.lastIndexOf("file")).toBeLessThan(kinds.indexOf("dependency"));
+    const text = await runPhoenix(["context", "api", "--budget", "1200"], { cwd: dir });
+    expect(text.stdout).toContain("## Left out to fit the budget\n- Your current file src/api/big.js (from system-under-construction/src/api/big.js, ~10004 tokens)");
     expect(text.stdout).toContain("## What went wrong last time: fix this first\n_(from phoenix build");
     // with more room, the big file is cut rather than left out
-    const roomier = await runPhoenix(["context", "web", "--budget", "3000"], { cwd: dir });
-    expect(roomier.stdout).toMatch(/## Your current file src\/web\/big\.js\n_\(from system-under-construction\/src\/web\/big\.js, ~\d+ tokens; cut by \d+ tokens to fit\)_/);
+    const roomier = await runPhoenix(["context", "api", "--budget", "9000"], { cwd: dir });
+    expect(roomier.stdout).toMatch(/## Your current file src\/api\/big\.js\n_\(from system-under-construction\/src\/api\/big\.js, ~\d+ tokens; cut by \d+ tokens to fit\)_/);
     expect(roomier.stdout).toContain("[... cut here to fit the budget]");
   });
 

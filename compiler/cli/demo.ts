@@ -4,6 +4,7 @@
  * output, named as such) builds it under real checks; then two requested changes go through the
  * loop, the running system is observed, and a hand edit shows up as drift. Each step says what
  * it does and why, runs the real command and shows its real output. The repository is untouched.
+ * The copy links the repository's node_modules (the checks' tools) and fixtures/demo (the replay).
  */
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +18,6 @@ import { loadSpecs } from "../spec-files.js";
 
 /** The repository: the example's specs, tests and recorded agent output, and the tools its checks run. */
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-const SCRIPT = join(repo, "fixtures", "demo", "script.json");
 
 /** One step: an optional change a person makes first, the command, why, and the exit it must give. */
 interface Step {
@@ -122,8 +122,9 @@ async function copyExample(project: string): Promise<void> {
     recursive: true, filter: (source) => !source.startsWith(join(repo, "system-under-construction", "src")) && !source.includes("node_modules"),
   });
   await symlink(join(repo, "node_modules"), join(project, "node_modules"));
-  const system = join(project, "specs", "system.phx");
-  await writeFile(system, (await readFile(system, "utf8")).replace(/agent scripted "[^"]*"/, `agent scripted ${JSON.stringify(SCRIPT)}`));
+  // the script, linked: its recorded files are the repository's committed code
+  await mkdir(join(project, "fixtures"));
+  await symlink(join(repo, "fixtures", "demo"), join(project, "fixtures", "demo"));
   // before the blue-button change, the people's test asks for green
   const test = join(project, "system-under-construction", "test", "web", "web.test.js");
   await writeFile(test, (await readFile(test, "utf8")).replaceAll("#1d4ed8", "#15803d").replace("is blue", "is green"));

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRoot, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
+import { exampleSpecsProject } from "../../fixtures/example.js";
+import { runPhoenix } from "../../fixtures/run-phoenix.js";
 import { BUILT_AT, recordBaseBuild } from "../../fixtures/built-lock.js";
 import { readLock, withWriterLock, writeLock } from "../lock/index.js";
 
-/** A copy of the example project (specs with two pending deltas, the root) in a temp dir. */
-async function exampleProject(): Promise<string> {
-  const dir = await tempDir();
-  for (const folder of ["specs", "system-under-construction"]) await cp(join(repoRoot, folder), join(dir, folder), { recursive: true });
-  return dir;
-}
+/** A copy of the example project (specs with two pending deltas, the root without code) in a temp dir. */
+const exampleProject = exampleSpecsProject;
 
 /** `phoenix diff --json` when there is nothing to show but problems (docs/diff-json.md). */
 const EMPTY_DIFF = {
@@ -24,7 +21,7 @@ describe("phoenix diff", () => {
     const run = await runPhoenix(["diff"], { cwd: dir });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^Desired: the specs \+ 2 deltas \(blue-button, faster\)\nCurrent: nothing built yet \(no phoenix\.lock\)\n/);
-    expect(run.stdout.match(/^\+ \w+ {2}\(never-built\)$/gm)).toEqual(["+ store  (never-built)", "+ sessions  (never-built)", "+ api  (never-built)", "+ web  (never-built)"]);
+    expect(run.stdout.match(/^\+ \w+ {2}\(never-built\)$/gm)).toEqual(["+ store  (never-built)", "+ sessions  (never-built)", "+ web  (never-built)", "+ api  (never-built)"]);
     expect(run.stdout).toMatch(/Plan: 4 to build new, 0 to rebuild, 0 to remove, 0 unchanged; 0 drifted.$/);
     expect((await runPhoenix(["diff", "--exit-code"], { cwd: dir })).exitCode).toBe(1);
   });
@@ -38,15 +35,15 @@ describe("phoenix diff", () => {
       "Desired: the specs + 2 deltas (blue-button, faster)",
       "Current: phoenix.lock serial 1 and the files on disk",
       "",
-      "~ api  (spec-changed)",
-      "    why: spec-changed: delta faster changed what it must do",
-      '    - check health probe "GET /health" expect p95 < 340ms expect status 200 samples 20 covers API-4',
-      '    + check health probe "GET /health" expect p95 < 240ms expect status 200 samples 20 covers API-4',
-      "",
       "~ web  (spec-changed)",
       "    why: spec-changed: delta blue-button changed what it must do",
       '    - WEB-2 MUST "The sign-in button is green (#15803d)."',
       '    + WEB-2 MUST "The sign-in button is blue (#1d4ed8)."',
+      "",
+      "~ api  (spec-changed)",
+      "    why: spec-changed: delta faster changed what it must do",
+      '    - check health probe "GET /health" expect p95 < 340ms expect status 200 samples 20 covers API-4',
+      '    + check health probe "GET /health" expect p95 < 240ms expect status 200 samples 20 covers API-4',
       "",
       "Plan: 0 to build new, 2 to rebuild, 0 to remove, 2 unchanged; 0 drifted.",
     ].join("\n"));
@@ -56,20 +53,20 @@ describe("phoenix diff", () => {
     const dir = await exampleProject();
     await recordBaseBuild(dir);
     const store = join(dir, "system-under-construction", "src", "store");
-    await writeFile(join(store, "index.ts"), "export const hacked = true;\n");
-    await writeFile(join(store, "backdoor.ts"), "export {};\n");
+    await writeFile(join(store, "index.js"), "export const hacked = true;\n");
+    await writeFile(join(store, "backdoor.js"), "export {};\n");
     const run = await runPhoenix(["diff", "store"], { cwd: dir });
     expect(run.stdout).toContain([
       "! store  (outputs-drifted)",
       "    why: outputs-drifted: 2 owned files changed outside phoenix",
-      "    + file src/store/backdoor.ts  (added outside phoenix)",
-      "    ~ file src/store/index.ts  (modified outside phoenix)",
+      "    + file src/store/backdoor.js  (added outside phoenix)",
+      "    ~ file src/store/index.js  (modified outside phoenix)",
     ].join("\n"));
-    await writeFile(join(store, "index.ts"), 'export const store = "built";\n');
+    await writeFile(join(store, "index.js"), 'export const store = "built";\n');
     const { rm } = await import("node:fs/promises");
-    await rm(join(dir, "system-under-construction", "src", "sessions", "index.ts"));
+    await rm(join(dir, "system-under-construction", "src", "sessions", "index.js"));
     const deleted = await runPhoenix(["diff", "sessions"], { cwd: dir });
-    expect(deleted.stdout).toContain("    - file src/sessions/index.ts  (deleted outside phoenix)");
+    expect(deleted.stdout).toContain("    - file src/sessions/index.js  (deleted outside phoenix)");
   });
 
   it("measures drift against the globs a component was built with, not those a delta gives it", async () => {
@@ -99,8 +96,8 @@ describe("phoenix diff", () => {
     expect(json.schema).toBe("phoenix.diff/1");
     expect(json.lockSerial).toBe(1);
     expect(json.components.map((c) => [c.name, c.symbol, c.reasons.map((r) => r.code)])).toEqual([
-      ["api", "~", ["spec-changed"]],
       ["web", "~", ["spec-changed"]],
+      ["api", "~", ["spec-changed"]],
     ]);
     expect(json.summary).toEqual({ add: 0, rebuild: 2, remove: 0, none: 2, drifted: 0 });
   });
@@ -149,10 +146,10 @@ describe("phoenix diff", () => {
 
   it("reports spec errors instead of a diff; --json in the documented shape, with nothing to do", async () => {
     const dir = await exampleProject();
-    await writeFile(join(dir, "specs", "web.phx"), (await readFile(join(dir, "specs", "web.phx"), "utf8")).replace("depends_on api", "depends_on apu"));
+    await writeFile(join(dir, "specs", "api.phx"), (await readFile(join(dir, "specs", "api.phx"), "utf8")).replace("depends_on store, sessions, web", "depends_on store, sessions, wbe"));
     const run = await runPhoenix(["diff"], { cwd: dir });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/^specs\/web\.phx:4:14: error unknown-component: component 'web' depends on 'apu', which is not defined \(did you mean 'api'\?\)$/m);
+    expect(run.stdout).toMatch(/^specs\/api\.phx:5:31: error unknown-component: component 'api' depends on 'wbe', which is not defined \(did you mean 'web'\?\)$/m);
     const json = await runPhoenix(["diff", "--json"], { cwd: dir });
     expect(json.exitCode).toBe(1);
     const report = JSON.parse(json.stdout) as Record<string, unknown> & { diagnostics: { code: string }[] };
@@ -165,7 +162,7 @@ describe("phoenix status", () => {
   it("shows the board: stale components, awaiting approval, drifted", async () => {
     const dir = await exampleProject();
     await recordBaseBuild(dir);
-    await writeFile(join(dir, "system-under-construction", "src", "store", "index.ts"), "edited\n");
+    await writeFile(join(dir, "system-under-construction", "src", "store", "index.js"), "edited\n");
     const run = await runPhoenix(["status"], { cwd: dir });
     expect(run.stdout).toBe([
       "signin: 4 components, phoenix.lock serial 1",
@@ -173,8 +170,8 @@ describe("phoenix status", () => {
       "COMPONENT  STATE              LAST BUILD",
       "store      drifted            2026-11-20 10:00 UTC  1 file changed outside phoenix",
       "sessions   awaiting-approval  2026-11-20 10:00 UTC  phoenix approve sessions",
-      "api        stale              2026-11-20 10:00 UTC  spec-changed",
       "web        stale              2026-11-20 10:00 UTC  spec-changed",
+      "api        stale              2026-11-20 10:00 UTC  spec-changed",
       "",
       "1 drifted, 1 awaiting-approval, 2 stale",
     ].join("\n"));
@@ -205,20 +202,20 @@ describe("phoenix graph", () => {
   it("prints the desired state's graph as dot, mermaid and json, dependencies first", async () => {
     const dot = await runPhoenix(["graph"]);
     expect(dot.stdout).toContain('  "store" -> "api";\n');
-    expect(dot.stdout).toContain('  "web" [label="web\\n3 requirements, 2 checks", style=dashed];');
+    expect(dot.stdout).toContain('  "web" [label="web\\n3 requirements, 3 checks", style=dashed];');
     const mermaid = await runPhoenix(["graph", "--format", "mermaid"]);
     expect(mermaid.stdout).toMatch(/^flowchart LR\n/);
     expect(mermaid.stdout).toMatch(/^  n_store --> n_sessions$/m);
     const json = JSON.parse((await runPhoenix(["graph", "--format", "json"])).stdout) as { order: string[]; edges: unknown[] };
-    expect(json.order).toEqual(["store", "sessions", "api", "web"]);
+    expect(json.order).toEqual(["store", "sessions", "web", "api"]);
     expect(json.edges).toHaveLength(4);
   });
 
   it("reports a cycle with its full path instead of a graph", async () => {
     const dir = await exampleProject();
-    await writeFile(join(dir, "specs", "store.phx"), (await readFile(join(dir, "specs", "store.phx"), "utf8")).replace('owns "src/store/**"', 'owns "src/store/**"\n  depends_on web'));
+    await writeFile(join(dir, "specs", "store.phx"), (await readFile(join(dir, "specs", "store.phx"), "utf8")).replace('owns "src/store/**"', 'owns "src/store/**"\n  depends_on api'));
     const run = await runPhoenix(["graph"], { cwd: dir });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/error dependency-cycle: components depend on each other in a cycle: api -> store -> web -> api/);
+    expect(run.stdout).toMatch(/error dependency-cycle: components depend on each other in a cycle: api -> store -> api/);
   });
 });

@@ -3,6 +3,7 @@
  * overrides both for one run. Every problem (no agent, a bad script, a provider this phoenix
  * cannot run) is found before any node starts.
  */
+import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../../compiler/cli/command.js";
 import { providers, type Agent } from "../../compiler/ir.js";
@@ -43,7 +44,9 @@ export async function createAgent(agent: Agent, projectDir: string, env: Readonl
       return commandAgent(agent.argument!);
     case "scripted": {
       const file = resolve(projectDir, agent.argument!);
-      return scriptedAgent(file, agent.argument!, await loadScript(file));
+      const script = await loadScript(file);
+      // recorded files are found beside the script's real file: a linked script replays the original's recordings
+      return scriptedAgent(await realpath(file), agent.argument!, script);
     }
     case "anthropic":
       return anthropicAgent(anthropicConfig(agent.argument, env));
