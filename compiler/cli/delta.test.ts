@@ -2,18 +2,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { exampleSpecsProject } from "../../fixtures/example.js";
 import { repoRoot, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 import { specHash } from "../hash.js";
 import { componentNamed } from "../ir.js";
 import { loadProject } from "../project.js";
 
-/** A copy of the example project (specs/ with its two pending deltas, and the root). */
-async function exampleProject(): Promise<string> {
-  const dir = await tempDir("phoenix-delta-");
-  await cp(join(repoRoot, "specs"), join(dir, "specs"), { recursive: true });
-  await cp(join(repoRoot, "system-under-construction"), join(dir, "system-under-construction"), { recursive: true });
-  return dir;
-}
+/** A copy of the example project (specs/ with its two pending deltas, and the root without code). */
+const exampleProject = exampleSpecsProject;
 
 /** Every file under `dir`, by relative path, with its content. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -106,7 +102,7 @@ describe("phoenix delta: new, edit, check, apply", () => {
     expect(await readFile(join(dir, "specs/web.phx"), "utf8")).toBe(`component web {
   description "The sign-in page: an email field, a password field and a sign-in button."
   owns "src/web/**"
-  depends_on api
+  interface "src/web/index.js"
 
   requirement WEB-1 MUST "The page posts the form to /signin and shows the result."
   requirement WEB-2 MUST "The sign-in button is blue (#1d4ed8)."
@@ -122,6 +118,9 @@ describe("phoenix delta: new, edit, check, apply", () => {
     votes 3
     advisory
   }
+  check seen {
+    human "A person opened the page in a browser and signed in with the demo user."
+  }
 }
 `);
     expect(existsSync(join(dir, "specs/deltas/focus.phx"))).toBe(false);
@@ -133,16 +132,16 @@ describe("phoenix delta: new, edit, check, apply", () => {
 
   it("adds a component in a new file and removes one, deleting its file; paths print as phoenix prints them elsewhere (absolute outside the working directory)", async () => {
     const dir = await exampleProject();
-    // blue-button changes web, which reshape removes: the two conflict, so blue-button goes first
-    expect((await runPhoenix(["delta", "apply", "blue-button"], { cwd: dir })).exitCode).toBe(0);
-    await writeFile(join(dir, "specs/deltas/reshape.phx"), `delta reshape "Audit sign-ins; the page goes" {
+    // faster changes api, which reshape removes: the two conflict, so faster goes first
+    expect((await runPhoenix(["delta", "apply", "faster"], { cwd: dir })).exitCode).toBe(0);
+    await writeFile(join(dir, "specs/deltas/reshape.phx"), `delta reshape "Audit sign-ins; the API goes" {
   add component audit {
     owns "src/audit/**"  // audit files
-    depends_on api
+    depends_on store
     requirement AUD-1 MUST "Every sign-in is logged."
     check unit { run "npx vitest run test/audit" covers AUD-1 }
   }
-  remove component web
+  remove component api
 }
 `);
     const run = await runPhoenix(["delta", "apply", "reshape"], { cwd: join(dir, "system-under-construction") });
@@ -150,16 +149,16 @@ describe("phoenix delta: new, edit, check, apply", () => {
       exitCode: 0,
       stderr: "",
       stdout: [
+        `deleted ${dir}/specs/api.phx`,
         `created ${dir}/specs/audit.phx`,
         `created ${dir}/specs/deltas/applied/reshape.phx`,
         `deleted ${dir}/specs/deltas/reshape.phx`,
-        `deleted ${dir}/specs/web.phx`,
-        `applied delta 'reshape' (audit, web); archived as ${dir}/specs/deltas/applied/reshape.phx`,
+        `applied delta 'reshape' (audit, api); archived as ${dir}/specs/deltas/applied/reshape.phx`,
       ].join("\n"),
     });
     expect(await readFile(join(dir, "specs/audit.phx"), "utf8")).toBe(`component audit {
   owns "src/audit/**"  // audit files
-  depends_on api
+  depends_on store
   requirement AUD-1 MUST "Every sign-in is logged."
   check unit {
     run "npx vitest run test/audit"
@@ -167,7 +166,7 @@ describe("phoenix delta: new, edit, check, apply", () => {
   }
 }
 `);
-    expect(existsSync(join(dir, "specs/web.phx"))).toBe(false);
+    expect(existsSync(join(dir, "specs/api.phx"))).toBe(false);
     expect(await runPhoenix(["check"], { cwd: dir })).toMatchObject({ exitCode: 0, stdout: "0 errors, 0 warnings in 6 files" });
   });
 

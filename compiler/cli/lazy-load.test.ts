@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { execa } from "execa";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { recordBaseBuild } from "../../fixtures/built-lock.js";
-import { phoenixBin, repoRoot, tempDir } from "../../fixtures/run-phoenix.js";
+import { exampleSpecsProject } from "../../fixtures/example.js";
+import { phoenixBin, tempDir } from "../../fixtures/run-phoenix.js";
 
 /**
  * ts-morph takes about half a second to load and the SDK is not needed to look at specs: commands
@@ -31,11 +32,7 @@ async function loadedBy(args: string[], cwd: string): Promise<string[]> {
   return (await readFile(log, "utf8")).split("\n").filter((l) => l !== "");
 }
 
-async function example(): Promise<string> {
-  const dir = await tempDir();
-  for (const folder of ["specs", "system-under-construction"]) await cp(join(repoRoot, folder), join(dir, folder), { recursive: true });
-  return dir;
-}
+const example = exampleSpecsProject;
 
 describe("heavy modules load only when a command needs them", () => {
   it("--help, check, status and diff on an unchanged tree load neither ts-morph nor the Anthropic SDK", async () => {
@@ -46,10 +43,10 @@ describe("heavy modules load only when a command needs them", () => {
 
   it("context loads ts-morph to read a dependency's interface the cache cannot answer (the spy works)", async () => {
     const dir = await example();
-    await mkdir(join(dir, "system-under-construction", "src", "api"), { recursive: true });
-    await writeFile(join(dir, "system-under-construction", "src", "api", "index.ts"), "export const api = 1;\n");
-    expect(await loadedBy(["context", "web"], dir)).toEqual(["ts-morph"]);
+    await mkdir(join(dir, "system-under-construction", "src", "store"), { recursive: true });
+    await writeFile(join(dir, "system-under-construction", "src", "store", "index.js"), "export const store = 1;\n");
+    expect(await loadedBy(["context", "sessions"], dir)).toEqual(["ts-morph"]);
     // the second time the interface cache answers
-    expect(await loadedBy(["context", "web"], dir)).toEqual([]);
+    expect(await loadedBy(["context", "sessions"], dir)).toEqual([]);
   });
 });

@@ -201,7 +201,9 @@ async function probeAll(options: VerifyOptions, ir: Ir, built: readonly Componen
     else out.push(run);
   };
   if (!ir.system.start) {
-    for (const { check, owner } of probes) replace({ component: owner, check: check.name, kind: "probe", verdict: "error", evidence: "cannot probe: the system block has no `start` command", durationMs: 0, ...place(check) });
+    for (const { check, owner } of probes) {
+      replace({ component: owner, check: check.name, kind: "probe", verdict: check.advisory ? "skipped" : "error", evidence: "cannot probe: the system block has no `start` command", durationMs: 0, ...place(check) });
+    }
     return;
   }
   let system;
