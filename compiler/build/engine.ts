@@ -97,7 +97,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
 
   for (const removal of removals) await remove(removal.name, keeper, projectDir, ir, effects, options);
   const context: Scheduling = {
-    options, ir, keeper, agents, sandbox, checkSandbox, judge, buildId, effects, repo, seenDrift: seen.seen,
+    options, ir, specIr: seen.project.desired, keeper, agents, sandbox, checkSandbox, judge, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
     deltas: seen.project.changedBy,
   };
@@ -202,7 +202,10 @@ async function remove(node: string, keeper: LockKeeper, projectDir: string, ir: 
 
 interface Scheduling {
   options: BuildOptions;
+  /** The desired state, with `--agent` as every component's agent: what builds are recorded with. */
   ir: Ir;
+  /** The desired state as the specs say it: what staleness is judged by (`--agent` picks who builds, it makes nothing stale). */
+  specIr: Ir;
   keeper: LockKeeper;
   agents: Map<string, AgentProvider>;
   sandbox: Sandbox;
@@ -309,8 +312,8 @@ function decide(context: Scheduling, name: string): Decision {
   }
   if (planned) return { kind: "build", reasons: planned };
   const built = keeper.lock.components[name];
-  const component = context.ir.components.find((c) => c.name === name)!;
-  const inputs = buildInputs(component, context.ir, { ...context.seenDrift, lock: keeper.lock });
+  const component = context.specIr.components.find((c) => c.name === name)!;
+  const inputs = buildInputs(component, context.specIr, { ...context.seenDrift, lock: keeper.lock });
   if (built && inputHash(inputs) !== built.inputHash) {
     const changed = Object.entries(inputs.dependencyInterfaces).filter(([d, h]) => built.dependencyInterfaces[d] !== h).map(([d]) => d);
     if (!context.agents.has(name)) return { kind: "skip", done: { result: "failed", detail: "stale (a dependency's interface changed) but it has no agent: set `agent` in the specs or pass --agent" } };

@@ -74,7 +74,8 @@ describe("a build killed at any moment", () => {
     for (const [path, text] of Object.entries(version(2).files)) expect(await readFile(join(dir, "system-under-construction", path), "utf8")).toBe(text);
     const diff = await runPhoenix(["diff", "--exit-code"], { cwd: dir });
     expect(diff.exitCode, diff.stdout).toBe(0);
-    expect(await readdir(join(dir, ".phoenix", "build"))).toEqual([]);
+    // no workspace is left behind (the folder itself goes when the last build had nothing to do)
+    expect(await readdir(join(dir, ".phoenix", "build")).catch(() => [])).toEqual([]);
   }, 240_000);
 });
 
