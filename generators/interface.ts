@@ -144,7 +144,7 @@ const cacheSchema = z.object({
  * number) or another ts-morph, whose checker may write types differently, starts afresh.
  */
 const TS_MORPH_VERSION = (createRequire(import.meta.url)("ts-morph/package.json") as { version: string }).version;
-const EXTRACTOR = `phoenix-interface-2 ts-morph@${TS_MORPH_VERSION}`;
+const EXTRACTOR = `phoenix-interface-3 ts-morph@${TS_MORPH_VERSION}`;
 
 /** Interface path -> entry; empty when the cache is missing, corrupt or from another extractor. */
 async function readCache(cacheDir: string): Promise<Map<string, CacheEntry>> {
