@@ -137,7 +137,7 @@ const weakenings: { rule: string; what: string; change: (dir: string) => Promise
   },
 ];
 
-describe("the ratchet: verify --base fails on every weakening until a person signs off", () => {
+describe.concurrent("the ratchet: verify --base fails on every weakening until a person signs off", () => {
   it.each(weakenings)("$rule: $what", async ({ rule, change, full, rebuild }) => {
     const dir = await fromBase();
     await change(dir);
