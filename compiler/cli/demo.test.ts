@@ -11,7 +11,7 @@ describe("phoenix demo (the README's main command)", () => {
     expect(demo.stderr).toBe("");
     expect(demo.exitCode, demo.stdout.slice(-3000)).toBe(0);
     const out = demo.stdout;
-    expect(out).toMatch(/It has 4 components \(api, sessions, store, web\), 13 requirements and 10 checks\./);
+    expect(out).toMatch(/It has 4 components \(api, sessions, store, web\), 19 requirements and 10 checks\./);
     // the language catches mistakes before any agent runs
     expect(out).toMatch(/specs\/audit\.phx:3:3: error unknown-keyword: unknown keyword 'ownz' in component audit \(did you mean 'owns'\?\)/);
     // all new, then built: store fails attempt 1 with the failing tests named, and passes attempt 2

@@ -49,6 +49,11 @@ describe("the API", () => {
     expect(await unknown.text()).toBe(await wrong.text());
   });
 
+  it("API-5: a request body over 16 KB is refused with 400", async () => {
+    const response = await fetch(`${base}/signin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "ada@example.com", password: "x".repeat(20_000) }) });
+    expect(response.status).toBe(400);
+  });
+
   it("API-4: GET /health answers 200", async () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
   });

@@ -12,7 +12,7 @@ describe("the user store", () => {
     expect(store.verify("ada@example.com", "wrong")).toBeUndefined();
   });
 
-  it("STORE-1: salts every hash", () => {
+  it("STORE-4: salts every hash", () => {
     expect(hashPassword("same")).not.toBe(hashPassword("same"));
     expect(passwordMatches("same", hashPassword("same"))).toBe(true);
     expect(passwordMatches("other", hashPassword("same"))).toBe(false);
@@ -22,6 +22,19 @@ describe("the user store", () => {
     const store = createUserStore();
     store.add("Grace@Example.com", "hopper");
     expect(() => store.add("grace@example.COM", "again")).toThrow();
+  });
+
+  it("STORE-5: no error message contains a password", () => {
+    const store = createUserStore();
+    store.add("eve@example.com", "s3cret-passw0rd");
+    let message = "";
+    try {
+      store.add("EVE@example.com", "s3cret-passw0rd");
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).not.toBe("");
+    expect(message).not.toContain("s3cret-passw0rd");
   });
 
   it("STORE-3: finds a user by email in any case", () => {

@@ -18,6 +18,11 @@ describe("the sign-in page", () => {
     expect(page).toContain("background: #1d4ed8");
   });
 
+  it("WEB-4: the fields carry autocomplete hints for email and password", () => {
+    expect(page).toContain('autocomplete="username"');
+    expect(page).toContain('autocomplete="current-password"');
+  });
+
   it("WEB-3: works without JavaScript frameworks", () => {
     expect(page).not.toMatch(/<script[^>]+src=/);
   });
