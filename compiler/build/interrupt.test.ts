@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { calcProject, calcSpecs, setPlan, type AgentPlan } from "../../fixtures/build-project.js";
+import { processesIn } from "../../fixtures/processes.js";
 import { phoenixBin, runPhoenix } from "../../fixtures/run-phoenix.js";
 import { parseLock } from "../lock/index.js";
 
@@ -106,14 +107,3 @@ describe("Ctrl-C", () => {
     expect((await runPhoenix(["build", "--sandbox", "none", "extra"], { cwd: dir })).exitCode).toBe(0);
   }, 60_000);
 });
-
-/** Processes whose working directory is inside `dir`: what a cancelled build must not leave behind. */
-async function processesIn(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
-    if (cwd.startsWith(dir)) found.push(`${pid} in ${cwd}`);
-  }
-  return found;
-}

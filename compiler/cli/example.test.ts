@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { treeHashes } from "../../fixtures/build-project.js";
+import { processesIn } from "../../fixtures/processes.js";
 import { repoRoot, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 
 /** The committed example, copied with its code and phoenix.lock; its tools and its recorded agent output linked. */
@@ -38,7 +40,29 @@ describe("the committed example", () => {
     expect(all.stdout).toMatch(/build green: 4 green/);
     expect(await treeHashes(root)).toEqual(before);
     expect((await runPhoenix(["verify", "--fast"], { cwd: dir })).exitCode).toBe(0);
+    // api's probe started the system in its workspace: nothing of it is left running
+    expect(await processesIn(dir)).toEqual([]);
   }, 180_000);
+
+  it("observes a system that is already running (--url) and records what the probe saw", async () => {
+    const dir = await exampleCopy();
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const server = execa("node", ["src/server.js"], { cwd: join(dir, "system-under-construction"), env: { PORT: String(port) }, reject: false });
+    try {
+      for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+      const run = await runPhoenix(["observe", "--url", `http://127.0.0.1:${port}`], { cwd: dir });
+      expect(run.exitCode, run.stdout).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^observed http://127\\.0\\.0\\.1:${port}\n✓ api\\.health: 20 × GET /health: status 200, p50 [\\d.]+ms, p95 [\\d.]+ms\nevery expectation is met; recorded in phoenix\\.lock$`));
+      const lock = JSON.parse(await readFile(join(dir, "phoenix.lock"), "utf8")) as { components: { api: { probes: { health: { status: number; p95: number } } } } };
+      expect(lock.components.api.probes.health).toMatchObject({ status: 200 });
+      expect(lock.components.api.probes.health.p95).toBeLessThan(240);
+    } finally {
+      server.kill();
+    }
+    const bad = await runPhoenix(["observe", "--url", "localhost:3000"], { cwd: dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe("phoenix: --url must be an http(s) address such as http://localhost:3000, not 'localhost:3000'");
+  });
 
   it("says what to do when a burnt component cannot be rebuilt: the burnt files come back with reject", async () => {
     const dir = await exampleCopy();
