@@ -202,17 +202,17 @@ describe("the example project", () => {
     const dir = await example();
     const before = await loadProject(dir, dir);
     const hash = specHash(named(before.base, "web"));
-    const pinned = (pin: string) => `delta bigger "Bigger" {\n  modify web base "${pin}" {\n    requirement WEB-4 MUST "The button is at least 44px high."\n  }\n}\n`;
+    const pinned = (pin: string) => `delta bigger "Bigger" {\n  modify web base "${pin}" {\n    requirement WEB-6 MUST "The button is at least 44px high."\n  }\n}\n`;
     await writeFile(join(dir, "specs/deltas/bigger.phx"), pinned(hash.slice(0, 19)));
     const ok = await loadProject(dir, dir);
     expect(errors(ok)).toEqual([]);
-    expect(named(ok.desired, "web").requirements.map((r) => r.id)).toEqual(["WEB-1", "WEB-2", "WEB-3", "WEB-4"]);
+    expect(named(ok.desired, "web").requirements.map((r) => r.id)).toEqual(["WEB-1", "WEB-2", "WEB-3", "WEB-4", "WEB-5", "WEB-6"]);
     const webFile = join(dir, "specs/web.phx");
     await writeFile(webFile, (await readFile(webFile, "utf8")).replace("an email field", "an e-mail field"));
     const stale = await loadProject(dir, dir);
     expect(errors(stale)).toHaveLength(1);
     expect(errors(stale)[0]).toContain(`delta 'bigger' was written against web at ${hash.slice(0, 19)}, but its spec now hashes to ${specHash(named(stale.base, "web"))}`);
-    expect(named(stale.desired, "web").requirements.map((r) => r.id)).toEqual(["WEB-1", "WEB-2", "WEB-3"]);
+    expect(named(stale.desired, "web").requirements.map((r) => r.id)).toEqual(["WEB-1", "WEB-2", "WEB-3", "WEB-4", "WEB-5"]);
   });
 });
 

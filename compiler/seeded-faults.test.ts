@@ -17,6 +17,7 @@ import { loadProject } from "./project.js";
 import { recordBuild } from "./record.js";
 import { containerHash } from "../generators/container.js";
 import { PROMPT_VERSION } from "../generators/prompts.js";
+import { seededRandom } from "../fixtures/random.js";
 
 const COMPONENTS = 200;
 const FAULTS = 50;
@@ -46,16 +47,6 @@ function specOf(i: number, deps: number[], requirementText = "does its job", che
   ].join("\n");
 }
 
-/** A seeded pseudo-random source (mulberry32): the same tree on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tree {
   dir: string;
@@ -71,7 +62,7 @@ async function generateTree(seed: number): Promise<Tree> {
   await writeFile(join(root, "README.md"), "# generated\n");
   await writeFile(join(root, "project-container", "Containerfile"), "FROM node:20\n");
   await writeFile(join(dir, "specs", "system.phx"), "system generated {\n  agent claude-code\n}\n");
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const deps = Array.from({ length: COMPONENTS }, (_, i) => dependenciesOf(i, random));
   for (let i = 0; i < COMPONENTS; i++) {
     await writeFile(join(dir, "specs", `${name(i)}.phx`), specOf(i, deps[i]!));
@@ -109,7 +100,7 @@ type Fault =
 
 /** 50 faults on distinct (component, kind) pairs, so that each one has exactly one expected finding set. */
 function faultsFor(seed: number): Fault[] {
-  const random = seeded(seed * 7 + 1);
+  const random = seededRandom(seed * 7 + 1);
   const kinds = ["edit-file", "delete-file", "add-file", "change-requirement", "change-check", "change-interface"] as const;
   const faults: Fault[] = [];
   const used = new Set<string>();

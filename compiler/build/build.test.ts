@@ -3,18 +3,13 @@ import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { calcCode, calcProject, calcSpecs, setPlan, treeHashes, type AgentPlan } from "../../fixtures/build-project.js";
+import { calcCode, calcProject, calcSpecs, goodPlan, setPlan, treeHashes, type AgentPlan } from "../../fixtures/build-project.js";
 import { repoRoot, runPhoenix } from "../../fixtures/run-phoenix.js";
 import { parseLock } from "../lock/index.js";
 import { parseJournal, type JournalEntry } from "./journal.js";
 
 const LOG = "agent-log";
-const good: AgentPlan = {
-  log: LOG,
-  math: { "*": { write: calcCode.math } },
-  app: { "*": { write: calcCode.app } },
-  extra: { "*": { write: calcCode.extra } },
-};
+const good = goodPlan;
 
 async function build(dir: string, ...args: string[]) {
   return runPhoenix(["build", "--sandbox", "none", ...args], { cwd: dir });

@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { calcProject, calcSpecs, setPlan, type AgentPlan } from "../../fixtures/build-project.js";
 import { processesIn } from "../../fixtures/processes.js";
+import { seededRandom } from "../../fixtures/random.js";
 import { phoenixBin, runPhoenix } from "../../fixtures/run-phoenix.js";
 import { parseLock } from "../lock/index.js";
 
@@ -24,16 +25,6 @@ function version(v: 1 | 2): { specs: string; plan: AgentPlan; files: Record<stri
   };
 }
 
-/** mulberry32: a seeded generator, so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function want(dir: string, v: 1 | 2): Promise<void> {
   const { specs, plan } = version(v);
@@ -46,7 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("a build killed at any moment", () => {
   it("leaves a valid phoenix.lock and whole files after kill -9 at 20 random moments, and the next build converges to green", async () => {
     const seed = Date.now() % 100_000;
-    const next = random(seed);
+    const next = seededRandom(seed);
     const dir = await calcProject({});
     // how long one whole build takes here, so the kills spread over all of it
     await want(dir, 1);

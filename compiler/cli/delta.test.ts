@@ -52,7 +52,7 @@ describe("phoenix delta: new, edit, check, apply", () => {
     const skeleton = await readFile(join(dir, "specs/deltas/focus.phx"), "utf8");
     expect(skeleton).toBe(`delta focus "The button MUST show focus" {
   modify web base "${webHash}" {
-    // add or replace: requirement WEB-4 MUST "..." / check NAME { run "..." }; delete: remove requirement ID / remove check NAME
+    // add or replace: requirement WEB-6 MUST "..." / check NAME { run "..." }; delete: remove requirement ID / remove check NAME
   }
 }
 `);
@@ -60,11 +60,11 @@ describe("phoenix delta: new, edit, check, apply", () => {
     expect(await runPhoenix(["check"], { cwd: dir })).toMatchObject({ exitCode: 0, stdout: "0 errors, 0 warnings in 8 files" });
     expect((await runPhoenix(["fmt", "--check"], { cwd: dir })).exitCode).toBe(0);
 
-    await writeFile(join(dir, "specs/deltas/focus.phx"), skeleton.replace(/ {4}\/\/ add or replace.*\n/, `    requirement WEB-4 MUST "The sign-in button shows a focus ring."
+    await writeFile(join(dir, "specs/deltas/focus.phx"), skeleton.replace(/ {4}\/\/ add or replace.*\n/, `    requirement WEB-6 MUST "The sign-in button shows a focus ring."
     remove requirement WEB-3
     check unit {
       run "npx vitest run test/web"
-      covers WEB-1, WEB-2, WEB-4
+      covers WEB-1, WEB-2, WEB-6
       timeout 60s
     }
 `));
@@ -106,11 +106,15 @@ describe("phoenix delta: new, edit, check, apply", () => {
 
   requirement WEB-1 MUST "The page posts the form to /signin and shows the result."
   requirement WEB-2 MUST "The sign-in button is blue (#1d4ed8)."
-  requirement WEB-4 MUST "The sign-in button shows a focus ring."
+  requirement WEB-4 RECOMMENDED "The fields carry autocomplete hints for email and password."
+    because "password managers fill them in"
+  requirement WEB-5 OPTIONAL "The page shows a link to reset the password."
+    because "resetting is not built yet; a link may come later"
+  requirement WEB-6 MUST "The sign-in button shows a focus ring."
 
   check unit {
     run "npx vitest run test/web"
-    covers WEB-1, WEB-2, WEB-4
+    covers WEB-1, WEB-2, WEB-6
     timeout 60s
   }
   check looks-right {
@@ -290,7 +294,7 @@ describe("phoenix delta apply refuses", () => {
   it("a delta whose folded specs would be invalid: phoenix check already says why, and apply writes nothing", async () => {
     const dir = await exampleProject();
     await writeFile(join(dir, "specs/deltas/drop.phx"), `delta drop "Drop WEB-1" {\n  modify web { remove requirement WEB-1 }\n}\n`);
-    const problem = "specs/web.phx:11:9: error unknown-covered-requirement: check 'unit' covers 'WEB-1', but component 'web' has no requirement WEB-1 once deltas blue-button, drop are folded in";
+    const problem = "specs/web.phx:15:9: error unknown-covered-requirement: check 'unit' covers 'WEB-1', but component 'web' has no requirement WEB-1 once deltas blue-button, drop are folded in";
     expect(await runPhoenix(["check"], { cwd: dir })).toEqual({ exitCode: 1, stdout: `${problem}\n1 error, 0 warnings in 8 files`, stderr: "" });
     const before = await snapshot(dir);
     const run = await runPhoenix(["delta", "apply", "drop"], { cwd: dir });

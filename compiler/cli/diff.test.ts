@@ -202,7 +202,7 @@ describe("phoenix graph", () => {
   it("prints the desired state's graph as dot, mermaid and json, dependencies first", async () => {
     const dot = await runPhoenix(["graph"]);
     expect(dot.stdout).toContain('  "store" -> "api";\n');
-    expect(dot.stdout).toContain('  "web" [label="web\\n3 requirements, 3 checks", style=dashed];');
+    expect(dot.stdout).toContain('  "web" [label="web\\n5 requirements, 3 checks", style=dashed];');
     const mermaid = await runPhoenix(["graph", "--format", "mermaid"]);
     expect(mermaid.stdout).toMatch(/^flowchart LR\n/);
     expect(mermaid.stdout).toMatch(/^  n_store --> n_sessions$/m);

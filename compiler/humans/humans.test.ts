@@ -2,18 +2,13 @@ import { describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { calcCode, calcProject, calcSpecs, setPlan, type AgentPlan } from "../../fixtures/build-project.js";
+import { calcCode, calcProject, calcSpecs, goodPlan, setPlan, type AgentPlan } from "../../fixtures/build-project.js";
 import { runPhoenix } from "../../fixtures/run-phoenix.js";
 import { parseJournal } from "../build/journal.js";
 import { parseLock } from "../lock/index.js";
 
 const LOG = "agent-log";
-const good: AgentPlan = {
-  log: LOG,
-  math: { "*": { write: calcCode.math } },
-  app: { "*": { write: calcCode.app } },
-  extra: { "*": { write: calcCode.extra } },
-};
+const good = goodPlan;
 const phoenix = (dir: string, ...args: string[]) => runPhoenix(args, { cwd: dir });
 const build = (dir: string, ...args: string[]) => phoenix(dir, "build", "--sandbox", "none", ...args);
 const lockOf = async (dir: string) => parseLock(await readFile(join(dir, "phoenix.lock")));

@@ -1,0 +1,250 @@
+/**
+ * `npm run bench`: how fast phoenix says "nothing to do", and how exactly it finds the little
+ * there is to do, on generated systems of 1,000 and 10,000 components (3 random dependencies and
+ * 2 owned files each), against ninja on the equivalent graph. Timings are medians of several runs
+ * of the real CLI in fresh processes; peak RSS is each process's own. Results print as a table
+ * and go to bench/results.json (not committed).
+ *
+ * The figure tracked: no-op `phoenix status` / `ninja -n` no-op at 10,000 components.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { seededRandom } from "../fixtures/random.js";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const phoenix = join(repo, "dist", "compiler", "cli", "main.js");
+const rssHook = join(repo, "dist", "bench", "rss-hook.js");
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const SIZES = (process.env["BENCH_SIZES"] ?? "1000,10000").split(",").map(Number);
+
+interface Timing {
+  medianMs: number;
+  peakRssMb: number;
+}
+
+interface SizeResult {
+  components: number;
+  buildSeconds: number;
+  nodesPerSecond: number;
+  status: Timing;
+  diff: Timing;
+  diffAfterSpecEdit: Timing;
+  diffAfterFileEdit: Timing;
+  ninjaNoop: Timing;
+  statusOverNinja: number;
+  staleSetMatchesNinja: boolean;
+}
+
+interface Results {
+  machine: string;
+  node: string;
+  at: string;
+  sizes: SizeResult[];
+  parse: { megabytes: number; seconds: number; megabytesPerSecond: number; peakRssMb: number };
+  targets: { name: string; value: string; target: string; met: boolean }[];
+}
+
+
+const name = (i: number) => `c${String(i).padStart(5, "0")}`;
+
+/** Each component's dependencies: up to 3 distinct earlier components (so the graph is a DAG). */
+function dependencies(count: number): number[][] {
+  const next = seededRandom(count);
+  return Array.from({ length: count }, (_, i) => {
+    const picked = new Set<number>();
+    while (i > 0 && picked.size < Math.min(3, i)) picked.add(Math.floor(next() * i));
+    return [...picked].sort((a, b) => a - b);
+  });
+}
+
+function componentSpec(i: number, deps: readonly number[], text = "does its part"): string {
+  return `component ${name(i)} {
+  description "Generated component ${i}."
+  owns "src/${name(i)}/**"
+  interface "src/${name(i)}/a.txt"
+${deps.length > 0 ? `  depends_on ${deps.map(name).join(", ")}\n` : ""}  requirement R-${i} MUST "It ${text}."
+  check ok { run "true" covers R-${i} }
+}
+`;
+}
+
+async function generate(count: number): Promise<{ dir: string; deps: number[][] }> {
+  const dir = await mkdtemp(join(tmpdir(), `phoenix-bench-${count}-`));
+  const deps = dependencies(count);
+  await mkdir(join(dir, "specs"), { recursive: true });
+  await mkdir(join(dir, "root", "project-container"), { recursive: true });
+  await writeFile(join(dir, "root", "README.md"), "# bench\nA generated system.\n");
+  await writeFile(join(dir, "root", "project-container", "Containerfile"), "FROM scratch\n");
+  await writeFile(join(dir, "specs", "system.phx"), `system bench {\n  description "A generated system."\n  root "root"\n  agent scripted "script.json"\n}\n`);
+  await Promise.all(deps.map((d, i) => writeFile(join(dir, "specs", `${name(i)}.phx`), componentSpec(i, d))));
+  const nodes = Object.fromEntries(deps.map((_, i) => [name(i), [{
+    attempts: [[{ write: `src/${name(i)}/a.txt`, content: `interface of ${name(i)}\n` }, { write: `src/${name(i)}/b.txt`, content: `body of ${name(i)}\n` }]],
+  }]]));
+  await writeFile(join(dir, "script.json"), JSON.stringify({ description: "bench", nodes }));
+  return { dir, deps };
+}
+
+/** Runs a command `RUNS` times in fresh processes; the median wall time and the highest peak RSS. */
+function measure(argv: readonly string[], cwd: string, runs = RUNS): Timing {
+  const times: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const rssFile = join(tmpdir(), `phoenix-bench-rss-${process.pid}-${i}`);
+    const started = performance.now();
+    const result = spawnSync(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, PHOENIX_BENCH_RSS: rssFile }, encoding: "utf8" });
+    times.push(performance.now() - started);
+    if (result.status !== 0 && result.status !== 1) throw new Error(`${argv.join(" ")} failed (${result.status}): ${result.stderr}`);
+    rss = Math.max(rss, readRss(rssFile));
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: Math.round(times[Math.floor(times.length / 2)]!), peakRssMb: Math.round(rss) };
+}
+
+function readRss(file: string): number {
+  try {
+    return Number(execFileSync("cat", [file], { encoding: "utf8" })) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+const phoenixArgv = (...args: string[]) => [process.execPath, "--import", rssHook, phoenix, ...args];
+
+/** build.ninja for the same graph: one edge per component, inputs its spec and its dependencies' outputs. */
+async function writeNinja(dir: string, deps: readonly number[][]): Promise<void> {
+  const lines = ["rule generate", "  command = mkdir -p root/src/$name && echo $name > root/src/$name/a.txt && echo $name > root/src/$name/b.txt", ""];
+  deps.forEach((d, i) => {
+    const inputs = [`specs/${name(i)}.phx`, ...d.flatMap((j) => [`root/src/${name(j)}/a.txt`, `root/src/${name(j)}/b.txt`])];
+    lines.push(`build root/src/${name(i)}/a.txt root/src/${name(i)}/b.txt: generate ${inputs.join(" ")}`, `  name = ${name(i)}`);
+  });
+  await mkdir(join(dir, "ninja"), { recursive: true });
+  await writeFile(join(dir, "build.ninja"), `${lines.join("\n")}\n`);
+}
+
+/** What `ninja -n` would rebuild: the components whose edges it lists. */
+function ninjaWouldBuild(dir: string): Set<string> {
+  const out = execFileSync("ninja", ["-n", "-v"], { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  return new Set([...out.matchAll(/echo (c\d{5}) > /g)].map((m) => m[1]!));
+}
+
+/** The components phoenix would rebuild without early cutoff: the stale ones and everything that depends on them. */
+function phoenixWouldBuild(dir: string, deps: readonly number[][]): Set<string> {
+  const json = JSON.parse(execFileSync(process.execPath, [phoenix, "diff", "--json"], { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 })) as { components: { name: string; reasons: unknown[] }[] };
+  const stale = new Set(json.components.filter((c) => c.reasons.length > 0).map((c) => c.name));
+  const dependents = deps.map(() => [] as number[]);
+  deps.forEach((d, i) => d.forEach((j) => dependents[j]!.push(i)));
+  const queue = [...stale].map((n) => Number(n.slice(1)));
+  while (queue.length > 0) {
+    for (const k of dependents[queue.pop()!]!) if (!stale.has(name(k))) { stale.add(name(k)); queue.push(k); }
+  }
+  return stale;
+}
+
+async function benchSize(count: number): Promise<SizeResult> {
+  log(`\n${count} components: generating`);
+  const { dir, deps } = await generate(count);
+  log("building once (scripted agent, in process)");
+  const started = performance.now();
+  const build = spawnSync(process.execPath, [phoenix, "build", "--sandbox", "none", "--jobs", "2", "--json"], { cwd: dir, encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
+  const buildSeconds = (performance.now() - started) / 1000;
+  if (build.status !== 0) throw new Error(`the build failed: ${build.stderr}\n${build.stdout.slice(-2000)}`);
+  log(`built in ${buildSeconds.toFixed(1)} s; measuring`);
+  const status = measure(phoenixArgv("status"), dir);
+  const diff = measure(phoenixArgv("diff"), dir);
+  await writeNinja(dir, deps);
+  execFileSync("ninja", [], { cwd: dir, stdio: "ignore" });
+  const ninjaNoop = measure(["ninja", "-n"], dir);
+  // one spec edit: phoenix's stale set (without early cutoff) against ninja's
+  const edited = Math.floor(count / 2);
+  await writeFile(join(dir, "specs", `${name(edited)}.phx`), componentSpec(edited, deps[edited]!, "does its part, and more"));
+  const diffAfterSpecEdit = measure(phoenixArgv("diff"), dir);
+  const staleSetMatchesNinja = sameSet(phoenixWouldBuild(dir, deps), ninjaWouldBuild(dir));
+  await writeFile(join(dir, "specs", `${name(edited)}.phx`), componentSpec(edited, deps[edited]!));
+  execFileSync("ninja", [], { cwd: dir, stdio: "ignore" });
+  // one owned-file edit: drift
+  const file = join(dir, "root", "src", name(edited + 1), "b.txt");
+  await writeFile(file, "edited by hand\n");
+  const diffAfterFileEdit = measure(phoenixArgv("diff"), dir);
+  await rm(dir, { recursive: true, force: true });
+  return {
+    components: count, buildSeconds: round(buildSeconds), nodesPerSecond: round(count / buildSeconds), status, diff, diffAfterSpecEdit, diffAfterFileEdit,
+    ninjaNoop, statusOverNinja: round(status.medianMs / Math.max(1, ninjaNoop.medianMs)), staleSetMatchesNinja,
+  };
+}
+
+/** parse + validate throughput on a large corpus of specs. */
+async function benchParse(): Promise<Results["parse"]> {
+  const dir = await mkdtemp(join(tmpdir(), "phoenix-bench-parse-"));
+  await mkdir(join(dir, "specs"));
+  const deps = dependencies(20_000);
+  const chunks: string[] = [];
+  for (let f = 0; f < 200; f++) chunks.push(deps.slice(f * 100, f * 100 + 100).map((d, k) => componentSpec(f * 100 + k, d)).join("\n"));
+  await Promise.all(chunks.map((text, f) => writeFile(join(dir, "specs", `part${f}.phx`), text)));
+  let bytes = 0;
+  for (let f = 0; f < chunks.length; f++) bytes += (await stat(join(dir, "specs", `part${f}.phx`))).size;
+  const timing = measure(phoenixArgv("check", "specs"), dir, 3);
+  await rm(dir, { recursive: true, force: true });
+  const megabytes = bytes / 1024 / 1024;
+  return { megabytes: round(megabytes), seconds: round(timing.medianMs / 1000), megabytesPerSecond: round(megabytes / (timing.medianMs / 1000)), peakRssMb: timing.peakRssMb };
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function targets(sizes: readonly SizeResult[], parse: Results["parse"]): Results["targets"] {
+  const big = sizes.find((s) => s.components === 10_000);
+  const small = sizes.find((s) => s.components === 1_000);
+  const out: Results["targets"] = [];
+  if (big) {
+    out.push({ name: "no-op status at 10,000 / ninja no-op", value: `${big.statusOverNinja}x`, target: "at most 4x", met: big.statusOverNinja <= 4 });
+    const ratio = round(big.diffAfterSpecEdit.medianMs / big.diff.medianMs);
+    out.push({ name: "one-edit diff at 10,000 / its no-op", value: `${ratio}x`, target: "at most 2x", met: ratio <= 2 });
+    const rss = Math.max(big.status.peakRssMb, big.diff.peakRssMb, big.diffAfterSpecEdit.peakRssMb, big.diffAfterFileEdit.peakRssMb);
+    out.push({ name: "peak RSS at 10,000", value: `${rss} MB`, target: "under 400 MB", met: rss < 400 });
+    out.push({ name: "stale set equals ninja's after a spec edit (10,000)", value: String(big.staleSetMatchesNinja), target: "true", met: big.staleSetMatchesNinja });
+  }
+  out.push({ name: "parse + validate", value: `${parse.megabytesPerSecond} MB/s`, target: "at least 10 MB/s", met: parse.megabytesPerSecond >= 10 });
+  if (small) out.push({ name: "initial build of 1,000", value: `${small.nodesPerSecond} nodes/s`, target: "at least 50 nodes/s", met: small.nodesPerSecond >= 50 });
+  return out;
+}
+
+function table(results: Results): string {
+  const rows = [["components", "build", "nodes/s", "status", "diff", "diff, spec edit", "diff, file edit", "ninja -n", "status/ninja", "peak RSS"]];
+  for (const s of results.sizes) {
+    rows.push([String(s.components), `${s.buildSeconds}s`, String(s.nodesPerSecond), `${s.status.medianMs}ms`, `${s.diff.medianMs}ms`, `${s.diffAfterSpecEdit.medianMs}ms`,
+      `${s.diffAfterFileEdit.medianMs}ms`, `${s.ninjaNoop.medianMs}ms`, `${s.statusOverNinja}x`, `${Math.max(s.status.peakRssMb, s.diff.peakRssMb)} MB`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+  const parse = `parse + validate: ${results.parse.megabytes} MB in ${results.parse.seconds}s = ${results.parse.megabytesPerSecond} MB/s (peak RSS ${results.parse.peakRssMb} MB)`;
+  const goals = results.targets.map((t) => `${t.met ? "met " : "MISS"}  ${t.name}: ${t.value} (${t.target})`);
+  return [`phoenix bench on ${results.machine}, node ${results.node}, median of ${RUNS} runs`, "", ...lines, "", parse, "", ...goals].join("\n");
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(phoenix)) throw new Error("run `npm run build` first");
+  const sizes: SizeResult[] = [];
+  for (const size of SIZES) sizes.push(await benchSize(size));
+  const parse = await benchParse();
+  const cpu = (await readFile("/proc/cpuinfo", "utf8").catch(() => "")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+  const results: Results = { machine: `${cpu}, ${(await readFile("/proc/cpuinfo", "utf8").catch(() => "")).match(/^processor/gm)?.length ?? "?"} cores`, node: process.version, at: new Date().toISOString(), sizes, parse, targets: [] };
+  results.targets = targets(sizes, parse);
+  await mkdir(join(repo, "bench"), { recursive: true });
+  await writeFile(join(repo, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${table(results)}\n`);
+}
+
+await main();
