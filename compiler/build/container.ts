@@ -3,12 +3,15 @@
  * so they see exactly the environment the specs declare. docker or podman, whichever is on PATH.
  * The image is built once per build and tagged by the container definition's hash.
  */
-import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { containerHash } from "../../generators/container.js";
 import { UserError } from "../cli/command.js";
 import type { Sandbox } from "./sandbox.js";
+
+
+/** execa takes about 0.2 s to import: loaded when a program is first run, not before. */
+const loadExeca = () => import("execa").then((m) => m.execa);
 
 const ENGINES = ["docker", "podman"] as const;
 const DEFINITION_FILES = ["Containerfile", "Dockerfile"] as const;
@@ -20,6 +23,7 @@ export async function containerSandbox(rootDir: string, container: string): Prom
   if (!file) throw new UserError(`--runner container: no Containerfile or Dockerfile in ${dir}`);
   const hash = await containerHash(rootDir, container);
   const image = `phoenix-checks:${(hash ?? "sha256:none").slice("sha256:".length, "sha256:".length + 12)}`;
+  const execa = await loadExeca();
   const built = await execa(engine, ["build", "-t", image, "-f", file, dir], { reject: false, all: true });
   if (built.exitCode !== 0) {
     throw new UserError(`--runner container: \`${engine} build\` of ${file} failed (exit ${built.exitCode}): ${String(built.all ?? "").trim().split("\n").slice(-3).join(" | ")}`);
@@ -41,6 +45,7 @@ export async function containerSandbox(rootDir: string, container: string): Prom
 }
 
 async function findEngine(): Promise<string> {
+  const execa = await loadExeca();
   for (const engine of ENGINES) {
     const found = await execa(engine, ["--version"], { reject: false });
     if (found.exitCode === 0) return engine;

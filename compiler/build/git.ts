@@ -3,12 +3,16 @@
  * with trailers that say what built it. Only those paths are committed; whatever else the user
  * has staged stays staged.
  */
-import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 
+
+/** execa takes about 0.2 s to import: loaded when a program is first run, not before. */
+const loadExeca = () => import("execa").then((m) => m.execa);
+
 /** The repository's top folder around `dir`, or null when `dir` is not in a git work tree. */
 export async function gitTopLevel(dir: string): Promise<string | null> {
+  const execa = await loadExeca();
   const result = await execa("git", ["rev-parse", "--show-toplevel"], { cwd: dir, reject: false });
   return result.exitCode === 0 ? String(result.stdout).trim() : null;
 }
@@ -39,6 +43,7 @@ export function commitMessage(commit: NodeCommit): string {
  * checks have just passed.
  */
 export async function commitPaths(repo: string, paths: readonly string[], message: string): Promise<void> {
+  const execa = await loadExeca();
   const git = (args: string[]) => execa("git", args, { cwd: repo });
   const all = paths.map((p) => relative(repo, p));
   const present = all.filter((p) => existsSync(join(repo, p)));
@@ -52,6 +57,7 @@ export async function commitPaths(repo: string, paths: readonly string[], messag
 }
 
 async function hasIdentity(repo: string): Promise<boolean> {
+  const execa = await loadExeca();
   const result = await execa("git", ["config", "user.email"], { cwd: repo, reject: false });
   return result.exitCode === 0 && String(result.stdout).trim() !== "";
 }

@@ -3,7 +3,10 @@
  * group so that a timeout or a cancel kills the program *and everything it started* (a shell's
  * children would otherwise outlive it), with its output kept to a readable tail.
  */
-import { execa } from "execa";
+
+
+/** execa takes about 0.2 s to import: loaded when a program is first run, not before. */
+const loadExeca = () => import("execa").then((m) => m.execa);
 
 export interface ProcessRequest {
   /** argv: the program and its arguments (already wrapped by the sandbox, if any). */
@@ -35,6 +38,7 @@ const KEEP_CHARACTERS = 200_000;
 export async function runProcess(request: ProcessRequest): Promise<ProcessResult> {
   const started = performance.now();
   const [file, ...args] = request.argv;
+  const execa = await loadExeca();
   const child = execa(file!, args, {
     cwd: request.cwd,
     env: request.env,

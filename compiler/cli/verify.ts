@@ -3,7 +3,6 @@
  * pre-commit. Regenerates nothing; exit 0 only when there is no problem, 1 with every problem
  * listed. On GitHub Actions (GITHUB_ACTIONS=true) problems are also annotations on their lines.
  */
-import { execa } from "execa";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -15,6 +14,9 @@ import type { SandboxMode } from "../build/types.js";
 import { formatVerify, githubAnnotations, verifyJson, verifyJunit } from "../verify/output.js";
 import { verifyProject } from "../verify/verify.js";
 import { displayPath } from "../spec-files.js";
+
+/** execa takes about 0.2 s to import: loaded when a program is first run, not before. */
+const loadExeca = () => import("execa").then((m) => m.execa);
 
 export async function run(context: CommandContext): Promise<number> {
   const fast = context.options["fast"] === true;
@@ -44,6 +46,7 @@ export async function run(context: CommandContext): Promise<number> {
 
 /** The project as the git index has it (what the next commit would hold), in a temporary folder. */
 async function stagedSnapshot(dir: string): Promise<{ projectDir: string; cleanup: () => Promise<void> }> {
+  const execa = await loadExeca();
   const topRun = await execa("git", ["rev-parse", "--show-toplevel"], { cwd: dir, reject: false });
   if (topRun.exitCode !== 0) throw new UserError("--staged: this project is not in a git repository");
   const top = String(topRun.stdout).trim();

@@ -2,7 +2,6 @@
  * The two sides the ratchet compares, read from where they live: the base from git (`git show
  * REF:path`, nothing checked out), now from the files on disk. The IO edge of the ratchet.
  */
-import { execa } from "execa";
 import { readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
@@ -14,6 +13,10 @@ import type { Ir } from "../ir.js";
 import { emptyLock, LOCK_FILE, parseLock, type Lock } from "../lock/index.js";
 import { compileTree } from "../project.js";
 import type { RatchetSide } from "./rules.js";
+
+
+/** execa takes about 0.2 s to import: loaded when a program is first run, not before. */
+const loadExeca = () => import("execa").then((m) => m.execa);
 
 export interface BaseSide extends RatchetSide {
   /** The ref as given, and the commit it names. */
@@ -84,16 +87,19 @@ export function coverageOf(lock: Lock): Map<string, number> {
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {
+  const execa = await loadExeca();
   const result = await execa("git", args, { cwd });
   return String(result.stdout).trim();
 }
 
 async function listAt(cwd: string, commit: string, path: string): Promise<string[]> {
+  const execa = await loadExeca();
   const result = await execa("git", ["ls-tree", "-r", "-z", "--name-only", commit, "--", path === "" ? "." : path], { cwd, reject: false });
   return String(result.stdout).split("\0").filter((p) => p !== "");
 }
 
 async function show(cwd: string, commit: string, path: string): Promise<Buffer> {
+  const execa = await loadExeca();
   const result = await execa("git", ["show", `${commit}:${path}`], { cwd, encoding: "buffer", stripFinalNewline: false });
   return Buffer.from(result.stdout as Uint8Array);
 }
