@@ -94,6 +94,13 @@ export interface ApplyEffects {
 
 /** Does everything the intent says (again, if it was half done) and removes the staging. */
 export async function completeApply(projectDir: string, intent: ApplyIntent, effects: ApplyEffects): Promise<void> {
+  await applyFiles(projectDir, intent);
+  await effects.record(intent);
+  await finishApply(projectDir, intent, effects);
+}
+
+/** The intent's files written and deleted in the real tree (again, if they were). */
+export async function applyFiles(projectDir: string, intent: ApplyIntent): Promise<void> {
   const dir = applyDir(projectDir, intent.node);
   const rootDir = join(projectDir, intent.root);
   for (const path of intent.writes) {
@@ -105,10 +112,13 @@ export async function completeApply(projectDir: string, intent: ApplyIntent, eff
     await rm(join(rootDir, path), { force: true });
     await fsyncDirectory(dirname(join(rootDir, path)));
   }
-  await effects.record(intent);
+}
+
+/** After the lock entry is on disk: the commit, the previous version kept, the staging removed. */
+export async function finishApply(projectDir: string, intent: ApplyIntent, effects: Pick<ApplyEffects, "commit">): Promise<void> {
   if (intent.commit) await effects.commit(intent);
   if (intent.keepPrevious) await keepPrevious(projectDir, intent.node);
-  await rm(dir, { recursive: true, force: true });
+  await rm(applyDir(projectDir, intent.node), { recursive: true, force: true });
 }
 
 /** Moves the staged previous version to `.phoenix/previous/NODE/`, replacing an older one. */

@@ -22,7 +22,7 @@ import type { Agent, Component, Ir } from "../ir.js";
 import { readLock, withWriterLock, writeLock, type Lock } from "../lock/index.js";
 import { observeProject } from "../observe.js";
 import { buildInputs, effectiveAgent, type ComponentPlan } from "../plan.js";
-import { completeApply, recoverApplies, stageApply, type ApplyEffects, type ApplyIntent } from "./apply.js";
+import { applyFiles, completeApply, finishApply, recoverApplies, stageApply, type ApplyEffects, type ApplyIntent } from "./apply.js";
 import type { BuildEvent, NodeResult } from "./events.js";
 import { commitPaths, gitTopLevel } from "./git.js";
 import { appendJournal } from "./journal.js";
@@ -64,9 +64,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
 
 async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const { projectDir } = options;
-  const keeper = new LockKeeper(projectDir, (await readLock(projectDir, { cwd: options.cwd })).lock);
   const repo = await gitTopLevel(projectDir);
-  const effects = applyEffects(keeper, projectDir, repo, options.onWarning);
+  const committer = gitCommitter(projectDir, repo, options.onWarning);
+  const keeper = new LockKeeper(projectDir, (await readLock(projectDir, { cwd: options.cwd })).lock, committer);
+  // intents finished by writeNow are finished there: recording must not finish them twice
+  const effects = applyEffects(keeper, { commit: async () => undefined });
   const recovered = await recoverApplies(projectDir, effects);
   if (recovered.length > 0) options.emit({ type: "recovered", nodes: recovered });
   await rm(buildScratchDir(projectDir), { recursive: true, force: true });
@@ -101,7 +103,13 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
     deltas: seen.project.changedBy,
   };
-  const results = await schedule(context, [...scope]);
+  let results: Map<string, Done>;
+  try {
+    results = await schedule(context, [...scope]);
+  } finally {
+    // every apply of this build on disk before the writer lock is let go
+    await keeper.flush();
+  }
   return { kind: "built", exitCode: [...results.values()].every((r) => r.result === "green" || r.result === "unchanged") ? 0 : 1, results };
 }
 
@@ -139,41 +147,80 @@ async function agentsFor(ir: Ir, nodes: readonly string[], required: ReadonlySet
 // ---------------------------------------------------------------------------------------------
 // phoenix.lock while building
 
-/** The lock in memory and on disk, changed one write at a time. */
+/**
+ * The lock in memory and on disk. Writes are serialised, and a build's applies are group-committed:
+ * each apply's entry goes into the lock in memory at once (later decisions see it), and the lock
+ * is written for several applies together. Until then their intents stay under .phoenix/apply/,
+ * so a crash loses nothing: the next build completes them. An apply with a git commit is written
+ * at once, so that its commit holds exactly its own entry.
+ */
 class LockKeeper {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Applies whose entries are in `lock` but not yet on disk. */
+  private pending: ApplyIntent[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly projectDir: string, public lock: Lock) {}
+  constructor(private readonly projectDir: string, public lock: Lock, private readonly effects: Pick<ApplyEffects, "commit">) {}
 
-  /** Applies `change` to a copy of the lock and writes it, after every earlier update. */
+  /** Applies `change` to the lock and writes it (with every pending apply), after every earlier write. */
   update<T>(change: (lock: Lock) => T): Promise<T> {
-    const next = this.queue.then(async () => {
+    return this.serial(async () => {
       const copy = structuredClone(this.lock);
       const result = change(copy);
-      this.lock = (await writeLock(this.projectDir, copy)).lock;
+      this.lock = copy;
+      await this.write();
       return result;
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
-  /** Runs `work` after every earlier update, before any later one (applies must not interleave). */
+  /** Runs `work` after every earlier write, before any later one (applies must not interleave). */
   serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.then(work);
     this.queue = next.catch(() => undefined);
     return next;
   }
+
+  /** An apply whose files are in place: its entry joins the lock now, on disk with the next write. */
+  stage(intent: ApplyIntent): void {
+    const components = { ...this.lock.components };
+    if (intent.state) components[intent.node] = intent.state;
+    else delete components[intent.node];
+    this.lock = { ...this.lock, components };
+    this.pending.push(intent);
+  }
+
+  /** Writes the pending applies now (inside serial). */
+  async writeNow(): Promise<void> {
+    if (this.pending.length > 0) await this.write();
+  }
+
+  /** Writes the pending applies soon, together with those that come meanwhile. */
+  writeSoon(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.serial(() => this.writeNow()).catch(() => undefined);
+    }, GROUP_COMMIT_MS);
+  }
+
+  /** Every pending apply on disk: at the end of a build. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.serial(() => this.writeNow());
+  }
+
+  private async write(): Promise<void> {
+    const done = this.pending.splice(0);
+    this.lock = (await writeLock(this.projectDir, this.lock)).lock;
+    for (const intent of done) await finishApply(this.projectDir, intent, this.effects);
+  }
 }
 
-function applyEffects(keeper: LockKeeper, projectDir: string, repo: string | null, onWarning: (m: string) => void): ApplyEffects {
+/** How long an apply may wait for others to share its phoenix.lock write. */
+const GROUP_COMMIT_MS = 200;
+
+function gitCommitter(projectDir: string, repo: string | null, onWarning: (m: string) => void): Pick<ApplyEffects, "commit"> {
   return {
-    // called inside keeper.serial: write directly, not through the queue (it would wait for itself)
-    async record(intent) {
-      const copy = structuredClone(keeper.lock);
-      if (intent.state) copy.components[intent.node] = intent.state;
-      else delete copy.components[intent.node];
-      keeper.lock = (await writeLock(projectDir, copy)).lock;
-    },
     async commit(intent) {
       if (!repo) return;
       const rootDir = join(projectDir, intent.root);
@@ -184,6 +231,18 @@ function applyEffects(keeper: LockKeeper, projectDir: string, repo: string | nul
         onWarning(`could not commit ${intent.node}'s build (its files and phoenix.lock are written): ${(error as Error).message.split("\n")[0]}`);
       }
     },
+  };
+}
+
+/** What completing an apply does outside a build's group commit (recovery, removal): record at once. */
+function applyEffects(keeper: LockKeeper, committer: Pick<ApplyEffects, "commit">): ApplyEffects {
+  return {
+    // called inside keeper.serial: stage and write directly, not through the queue (it would wait for itself)
+    async record(intent) {
+      keeper.stage(intent);
+      await keeper.writeNow();
+    },
+    commit: committer.commit,
   };
 }
 
@@ -332,10 +391,17 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
       agent: context.agents.get(component.name)!, sandbox: context.sandbox, checkSandbox: context.checkSandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
       env: options.env ?? process.env, signal: options.signal, emit: options.emit,
       journal: (entry) => appendJournal(projectDir, entry),
-      apply: (intent, workspaceDir) => keeper.serial(async () => {
-        await stageApply(projectDir, workspaceDir, { ...intent, root: ir.system.root });
-        await completeApply(projectDir, { ...intent, root: ir.system.root }, context.effects);
-      }),
+      apply: async (intent, workspaceDir) => {
+        const full = { ...intent, root: ir.system.root };
+        await keeper.serial(async () => {
+          await stageApply(projectDir, workspaceDir, full);
+          await applyFiles(projectDir, full);
+          keeper.stage(full);
+          // a commit holds exactly its own node's entry: written at once
+          if (full.commit) await keeper.writeNow();
+        });
+        if (!full.commit) keeper.writeSoon();
+      },
       ask: (question) => keeper.update((lock) => {
         const id = nextQuestionId(lock, component);
         lock.questions = { ...lock.questions, [id]: { component: component.name, askedAt: new Date().toISOString(), ...question } };

@@ -535,7 +535,7 @@ export interface WriteResult {
  * with `lock`'s lineage. An invalid lock throws before anything is written.
  */
 export async function writeLock(projectDir: string, lock: Lock): Promise<WriteResult> {
-  serializeLock(lock); // an invalid lock is refused before any IO
+  const asGiven = serializeLock(lock); // an invalid lock is refused before any IO
   const dir = resolve(projectDir);
   if (!holdsWriterLock(dir)) throw new Error("writeLock needs the writer lock: call it inside withWriterLock");
   const path = join(dir, LOCK_FILE);
@@ -546,16 +546,23 @@ export async function writeLock(projectDir: string, lock: Lock): Promise<WriteRe
   if (current !== undefined) {
     if (current.lock.lineage !== lock.lineage) throw changed(`it was replaced after it was read (lineage ${lock.lineage}, now ${current.lock.lineage})`);
     if (current.lock.serial !== lock.serial) throw changed(`it changed after it was read (serial ${lock.serial}, now ${current.lock.serial})`);
-    if (serializeLock(lock) === serializeLock(current.lock)) return { written: false, serial: current.lock.serial, lock: current.lock };
+    if (asGiven === current.text) return { written: false, serial: current.lock.serial, lock: current.lock };
   }
-  const backup = await readBackupSerial(join(dir, BACKUP_FILE), lock.lineage);
+  const backupPath = join(dir, BACKUP_FILE);
+  const backup = await readBackupSerial(backupPath, lock.lineage);
   const next: Lock = { ...lock, serial: Math.max(current?.lock.serial ?? 0, backup ?? 0) + 1 };
-  const text = serializeLock(next);
+  // `lock` was checked against the schema above; only its serial is new
+  const text = `${stringifySorted(next, "")}\n`;
   await unwritableOnFailure(LOCK_FILE, async () => {
-    if (current !== undefined) await writeFileAtomic(join(dir, BACKUP_FILE), current.bytes);
+    if (current !== undefined) {
+      await writeFileAtomic(backupPath, current.bytes);
+      await remember(backupPath, current.bytes, current.text, current.lock);
+    }
     await writeFileAtomic(path, text);
   });
-  return { written: true, serial: next.serial, lock: parseLock(text) };
+  const bytes = Buffer.from(text);
+  await remember(path, bytes, text, next);
+  return { written: true, serial: next.serial, lock: next };
 }
 
 /** What restoreLock did: the serial before (or why there was none) and after. */
@@ -639,7 +646,39 @@ async function unwritableOnFailure(file: string, write: () => Promise<void>): Pr
   }
 }
 
-async function readExisting(path: string): Promise<{ bytes: Uint8Array; lock: Lock } | undefined> {
+/**
+ * What this process last read or wrote at a path, and the file's identity then (inode, size,
+ * modification and change times): a file that still has that identity is not read and parsed
+ * again. A build records one component after another, and phoenix.lock grows with the system:
+ * parsing all of it for every write would make a build quadratic.
+ */
+interface Known {
+  identity: string;
+  bytes: Uint8Array;
+  text: string;
+  lock: Lock;
+}
+
+const known = new Map<string, Known>();
+
+async function identityOf(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function remember(path: string, bytes: Uint8Array, text: string, lock: Lock): Promise<void> {
+  const identity = await identityOf(path);
+  if (identity) known.set(path, { identity, bytes, text, lock });
+}
+
+async function readExisting(path: string): Promise<Omit<Known, "identity"> | undefined> {
+  const identity = await identityOf(path);
+  const cached = known.get(path);
+  if (identity !== undefined && cached?.identity === identity) return cached;
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -647,7 +686,10 @@ async function readExisting(path: string): Promise<{ bytes: Uint8Array; lock: Lo
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new LockError({ code: "lock-unreadable", file: LOCK_FILE, reason: `cannot read it: ${describeIoError(error)}`, recovery: "nothing was written" });
   }
-  return { bytes, lock: parseLock(bytes, LOCK_FILE) };
+  const lock = parseLock(bytes, LOCK_FILE);
+  const text = serializeLock(lock);
+  if (identity !== undefined) known.set(path, { identity, bytes, text, lock });
+  return { bytes, text, lock };
 }
 
 type CurrentForRestore =
@@ -674,7 +716,9 @@ async function readCurrentForRestore(path: string, shown: string): Promise<Curre
 /** The serial of a readable .bak of the same lineage, else undefined. */
 async function readBackupSerial(path: string, lineage: string): Promise<number | undefined> {
   try {
-    const backup = parseLock(await readFile(path));
+    const identity = await identityOf(path);
+    const cached = known.get(path);
+    const backup = identity !== undefined && cached?.identity === identity ? cached.lock : parseLock(await readFile(path));
     return backup.lineage === lineage ? backup.serial : undefined;
   } catch {
     return undefined;
