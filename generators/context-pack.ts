@@ -12,10 +12,11 @@
  * Never dropped: the instructions, the component's spec, where it may write, and the feedback
  * from its last attempt.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import picomatch from "picomatch";
 import { absentAs } from "../compiler/absent.js";
+import { listTree } from "../compiler/build/workspace/tree.js";
 import { comparePaths } from "../compiler/drift/drift.js";
 import { normaliseGlob } from "../compiler/graph.js";
 import type { Component, Ir } from "../compiler/ir.js";
@@ -168,21 +169,17 @@ async function dependencyParts(component: Component, ir: Ir, rootDir: string, ca
 
 /** The component's files as they are now, sorted by path; binary and huge files are named, not shown. */
 async function ownFiles(component: Component, dir: string): Promise<{ path: string; text: string }[]> {
-  const owned = picomatch(component.owns.map((o) => normaliseGlob(o.value)), { dot: true });
-  const paths = (await listFiles(dir)).filter((p) => owned(p)).sort(comparePaths);
+  const globs = component.owns.map((o) => normaliseGlob(o.value));
+  const owned = picomatch(globs, { dot: true });
+  // walk only where owned files can be: the globs' literal folders
+  const tree = await listTree(dir, globs.map((glob) => picomatch.scan(glob).base));
+  const paths = [...tree].filter(([path, entry]) => entry.kind === "file" && owned(path)).map(([path]) => path).sort(comparePaths);
   return Promise.all(paths.map(async (path) => {
     const bytes = await readFile(join(dir, path));
     if (bytes.length > MAX_FILE_BYTES) return { path, text: `(${bytes.length} bytes: too large to show)` };
     const text = bytes.toString("utf8");
     return { path, text: text.includes("\0") || text.includes("\uFFFD") ? `(a binary file of ${bytes.length} bytes)` : text };
   }));
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(absentAs([]));
-  return entries.filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split("\\").join("/"))
-    .filter((p) => !p.split("/").some((segment) => segment === "node_modules" || segment === ".git" || segment === ".phoenix"));
 }
 
 function fence(path: string, text: string): string {

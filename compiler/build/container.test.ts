@@ -51,7 +51,7 @@ describe("--runner container", () => {
     expect(calls[0]).toBe("--version");
     expect(calls[1]).toMatch(new RegExp(`^build -t phoenix-checks:[0-9a-f]{12} -f ${container}/Containerfile ${container}$`));
     expect(calls[2]).toMatch(new RegExp(
-      `^run --rm -i --network none -v ${dir}:${dir}:ro -v (${dir}/\\.phoenix/build/extra-\\w+/workspace-\\w+):\\1 ` +
+      `^run --rm -i --network none -v ${dir}:${dir}:ro -v (${dir}/\\.phoenix/build/workspace-\\w+):\\1 ` +
       "-e CI=1 -e NO_COLOR=1 -e FORCE_COLOR=0 -e PHOENIX_CHECK=unit -w \\1 phoenix-checks:[0-9a-f]{12} sh -c node --test test/extra.test.mjs$",
     ));
     expect(calls).toHaveLength(3);

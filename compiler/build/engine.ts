@@ -27,6 +27,8 @@ import type { BuildEvent, NodeResult } from "./events.js";
 import { commitPaths, gitTopLevel } from "./git.js";
 import { appendJournal } from "./journal.js";
 import { buildNode, buildScratchDir, type NodeOutcome } from "./node-build.js";
+import { OverlayPool } from "./workspace/overlay.js";
+import { removeTree } from "./workspace/tree.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 import { containerSandbox } from "./container.js";
 import { judgeSetup, type JudgeSetup } from "./judge.js";
@@ -71,7 +73,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   const effects = applyEffects(keeper, { commit: async () => undefined });
   const recovered = await recoverApplies(projectDir, effects);
   if (recovered.length > 0) options.emit({ type: "recovered", nodes: recovered });
-  await rm(buildScratchDir(projectDir), { recursive: true, force: true });
+  await removeTree(buildScratchDir(projectDir));
   if (options.beforePlan) await options.beforePlan(effects);
 
   const seen = await observeProject(projectDir, options.cwd);
@@ -102,6 +104,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
     options, ir, specIr: seen.project.desired, keeper, agents, sandbox, checkSandbox, judge, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
     deltas: seen.project.changedBy,
+    overlays: new OverlayPool(),
   };
   let results: Map<string, Done>;
   try {
@@ -109,6 +112,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
   } finally {
     // every apply of this build on disk before the writer lock is let go
     await keeper.flush();
+    await context.overlays.close();
   }
   return { kind: "built", exitCode: [...results.values()].every((r) => r.result === "green" || r.result === "unchanged") ? 0 : 1, results };
 }
@@ -269,6 +273,7 @@ interface Scheduling {
   agents: Map<string, AgentProvider>;
   sandbox: Sandbox;
   checkSandbox: Sandbox;
+  overlays: OverlayPool;
   judge: JudgeSetup | null;
   buildId: string;
   effects: ApplyEffects;
@@ -388,7 +393,7 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
   try {
     return await buildNode({
       projectDir, deltas: context.deltas.get(component.name) ?? [], rootDir: join(projectDir, ir.system.root), ir, component, inputs, inputHash: inputHash(inputs), reasons,
-      agent: context.agents.get(component.name)!, sandbox: context.sandbox, checkSandbox: context.checkSandbox, maxAttempts: options.maxAttempts, buildId: context.buildId,
+      agent: context.agents.get(component.name)!, sandbox: context.sandbox, checkSandbox: context.checkSandbox, overlays: context.overlays, maxAttempts: options.maxAttempts, buildId: context.buildId,
       env: options.env ?? process.env, signal: options.signal, emit: options.emit,
       journal: (entry) => appendJournal(projectDir, entry),
       apply: async (intent, workspaceDir) => {

@@ -7,14 +7,14 @@
  * `judgeChange` and `judgeToolPath` are pure; `guardWorkspace` is the IO edge.
  */
 import { join, posix, relative, resolve, sep } from "node:path";
-import { readFile, realpath } from "node:fs/promises";
+import { lstat, readFile, readlink } from "node:fs/promises";
 import picomatch from "picomatch";
 import { normaliseGlob } from "../graph.js";
 import type { Component, Ir } from "../ir.js";
 import { BACKUP_FILE, LOCK_FILE } from "../lock/index.js";
 import { protectedChangeNotes } from "../ratchet/rules.js";
 import type { FileChange, GuardResult, Refusal } from "./types.js";
-import { revertPath, workspaceChanges, type Workspace } from "./workspace.js";
+import type { Workspace } from "./workspace/workspace.js";
 
 /** Files above this size are refused: generated code is small, and a big blob is a mistake. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -24,6 +24,8 @@ export interface GuardRules {
   component: string;
   owns: readonly string[];
   owned: (path: string) => boolean;
+  /** The owned globs' literal folders (or files): where owned files can be, so walks stay there. */
+  ownedRoots: readonly string[];
   protect: readonly string[];
   protectedPath: (path: string) => boolean;
   /** The specs folder relative to the root, when the root contains it (a root of "."). */
@@ -45,6 +47,7 @@ export function guardRules(component: Component, ir: Ir, projectDir: string, max
     component: component.name,
     owns,
     owned: matcher(owns),
+    ownedRoots: owns.map((glob) => picomatch.scan(normaliseGlob(glob)).base),
     protect,
     protectedPath: matcher(protect),
     specsDir: inside("specs"),
@@ -117,24 +120,38 @@ export function judgeToolPath(path: string, rules: GuardRules, forWrite: boolean
 }
 
 /**
- * Whether `path` inside `workspaceDir` really is inside it once symlinks on the way are followed:
- * a tool must not write to `src/link/x` when `src/link` points out of the root.
+ * Whether `path` inside the workspace `dir` stays inside once symlinks on the way are followed:
+ * a tool must not write to `src/link/x` when `src/link` points out of the root. Resolved here one
+ * part at a time, never by realpath: `dir` may be a view into another mount namespace
+ * (/proc/PID/root/...), where realpath would answer for the wrong tree. An absolute target is
+ * outside by definition.
  */
-export async function staysInside(workspaceDir: string, path: string): Promise<boolean> {
-  const root = await realpath(workspaceDir);
-  let probe = resolve(root, path);
-  // the deepest part of the path that exists decides where a write would land
-  for (;;) {
-    try {
-      const real = await realpath(probe);
-      return real === root || real.startsWith(`${root}${sep}`);
-    } catch {
-      const parent = resolve(probe, "..");
-      if (parent === probe) return false;
-      probe = parent;
+export async function staysInside(dir: string, path: string): Promise<boolean> {
+  const parts = (p: string) => p.split("/").filter((part) => part !== "" && part !== ".");
+  const pending = parts(path);
+  const at: string[] = [];
+  for (let hops = 0; pending.length > 0;) {
+    const part = pending.shift()!;
+    if (part === "..") {
+      if (at.length === 0) return false;
+      at.pop();
+      continue;
     }
+    at.push(part);
+    const stats = await lstat(join(dir, ...at)).catch(() => undefined);
+    // the deepest part of the path that exists decides where a write would land
+    if (!stats) return true;
+    if (!stats.isSymbolicLink()) continue;
+    const target = await readlink(join(dir, ...at));
+    if (posix.isAbsolute(target) || ++hops > MAX_SYMLINK_HOPS) return false;
+    at.pop();
+    pending.unshift(...parts(target));
   }
+  return true;
 }
+
+/** As the kernel's limit: a longer chain is a loop. */
+const MAX_SYMLINK_HOPS = 40;
 
 /** A refused change to a protected file, with what it would have weakened (the ratchet's rules). */
 async function withWeakening(workspace: Workspace, refusal: Refusal): Promise<Refusal> {
@@ -148,7 +165,7 @@ async function withWeakening(workspace: Workspace, refusal: Refusal): Promise<Re
 
 /** Finds what the attempt changed, refuses and reverts what it may not change. */
 export async function guardWorkspace(workspace: Workspace, rules: GuardRules): Promise<GuardResult & { changes: FileChange[] }> {
-  const changes = await workspaceChanges(workspace);
+  const changes = await workspace.changes();
   const accepted: FileChange[] = [];
   const refused: Refusal[] = [];
   for (const change of changes) {
@@ -157,6 +174,6 @@ export async function guardWorkspace(workspace: Workspace, rules: GuardRules): P
     else accepted.push(change);
   }
   const explained = await Promise.all(refused.map((r) => (r.reason === "protected" ? withWeakening(workspace, r) : r)));
-  for (const refusal of refused) await revertPath(workspace, refusal.path);
+  for (const refusal of refused) await workspace.revert(refusal.path);
   return { accepted, refused: explained, changes };
 }

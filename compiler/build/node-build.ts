@@ -24,7 +24,9 @@ import { guardRules, guardWorkspace, type GuardRules } from "./guard.js";
 import type { AttemptOutcome, JournalEntry } from "./journal.js";
 import type { Sandbox } from "./sandbox.js";
 import type { CheckOutcome, Feedback, Refusal } from "./types.js";
-import { createWorkspace, hashMatching, type Workspace } from "./workspace.js";
+import { hashMatching, removeTree } from "./workspace/tree.js";
+import type { OverlayPool } from "./workspace/overlay.js";
+import { createWorkspace, type Workspace } from "./workspace/workspace.js";
 
 /** Everything one node's build needs from the engine. */
 export interface NodeJob {
@@ -58,6 +60,8 @@ export interface NodeJob {
   previousState?: ComponentState;
   /** How judge checks reach their model; null without an API key (then they wait). */
   judge: JudgeSetup | null;
+  /** The build's overlays, reused node after node. */
+  overlays?: OverlayPool;
 }
 
 export interface NodeOutcome {
@@ -75,11 +79,17 @@ export function buildScratchDir(projectDir: string): string {
 
 export async function buildNode(job: NodeJob): Promise<NodeOutcome> {
   const nodeDir = await mkdtemp(join(await ensure(buildScratchDir(job.projectDir)), `${job.component.name}-`));
+  let workspace: Workspace | undefined;
   try {
-    const workspace = await createWorkspace(job.rootDir, nodeDir, "workspace");
+    // a container's programs see only real folders: it needs a copy, not an overlay
+    const containers = job.sandbox.kind === "container" || job.checkSandbox.kind === "container";
+    workspace = await createWorkspace(job.rootDir, buildScratchDir(job.projectDir), "workspace", {
+      ...(containers && { choice: "copy" as const }), ...(job.overlays && { pool: job.overlays }),
+    });
     return await attempts(job, workspace, nodeDir);
   } finally {
-    await rm(nodeDir, { recursive: true, force: true, maxRetries: 3 });
+    await workspace?.discard();
+    await removeTree(nodeDir);
   }
 }
 
@@ -101,7 +111,7 @@ async function attempts(job: NodeJob, workspace: Workspace, nodeDir: string): Pr
     const step = await oneAttempt(job, workspace, nodeDir, rules, checks, attempt, feedback);
     const last = step.kind !== "retry" || attempt === job.maxAttempts;
     // no progress: the same failure as last time, and the agent changed nothing in between
-    const fingerprint = step.kind === "retry" ? `${failureSignature(step.feedback)}\n${canonicalJson(Object.fromEntries(await hashMatching(workspace.dir, rules.owned)))}` : undefined;
+    const fingerprint = step.kind === "retry" ? `${failureSignature(step.feedback)}\n${canonicalJson(Object.fromEntries(await hashMatching(workspace.dir, rules.owned, rules.ownedRoots)))}` : undefined;
     const stuck = fingerprint !== undefined && fingerprint === previous;
     const outcome: AttemptOutcome = stuck ? "no-progress" : step.outcome;
     await job.journal(entry(job, attempt, outcome, last || stuck, performance.now() - started, step));
@@ -200,9 +210,9 @@ async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rul
   await mkdir(questionDir);
   try {
     return await job.agent.run({
-      node: job.component.name, attempt, projectDir: job.projectDir, workspace: workspace.dir,
+      node: job.component.name, attempt, projectDir: job.projectDir, workspace: workspace.dir, runDir: workspace.runDir,
       context, contextFile, ...(feedbackFile && { feedbackFile }), questionFile: join(questionDir, "question.txt"),
-      rules, sandbox: job.sandbox, readable: [job.projectDir], env: job.env, signal: job.signal,
+      rules, sandbox: workspace.confine(job.sandbox), readable: [job.projectDir], env: job.env, signal: job.signal,
       runChecks: () => runChecks(job, workspace, checksOf(job.component, job.ir.system), attempt, true),
     });
   } catch (error) {
@@ -221,7 +231,7 @@ async function runChecks(job: NodeJob, workspace: Workspace, checks: readonly Ow
   for (const owned of checks.filter((c) => c.check.kind === "run")) {
     if (job.signal.aborted) break;
     job.emit({ type: "check-start", node, attempt, check: owned.check.name, owner: owned.owner, byAgent });
-    const result = await runCheck(owned, { workspace: workspace.dir, sandbox: job.checkSandbox, readable: [job.projectDir], env: job.env, signal: job.signal });
+    const result = await runCheck(owned, { workspace: workspace.runDir, sandbox: workspace.confine(job.checkSandbox), readable: [job.projectDir], env: job.env, signal: job.signal });
     results.push(result);
     job.emit({ type: "check-done", node, attempt, check: owned.check.name, owner: owned.owner, verdict: result.verdict, advisory: owned.check.advisory, evidence: result.evidence, byAgent });
   }
@@ -255,7 +265,7 @@ async function runProbes(job: NodeJob, workspace: Workspace, checks: readonly Ow
     : { type: "check-start", node: job.component.name, attempt, check: owned.check.name, owner: owned.owner, byAgent: false });
   let system;
   try {
-    system = await startSystem({ dir: workspace.dir, command: start, ...(ready && { ready }), sandbox: job.sandbox, readable: [job.projectDir], env: job.env });
+    system = await startSystem({ dir: workspace.runDir, command: start, ...(ready && { ready }), sandbox: workspace.confine(job.sandbox), readable: [job.projectDir], env: job.env });
   } catch (error) {
     // the agent's code did not start: every probe fails with the reason, as feedback
     const evidence = (error as Error).message;
@@ -283,7 +293,7 @@ async function runProbes(job: NodeJob, workspace: Workspace, checks: readonly Ow
 async function runJudges(job: NodeJob, workspace: Workspace, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number): Promise<CheckOutcome[]> {
   const judges = checks.filter((c) => c.check.kind === "judge");
   if (judges.length === 0 || !job.judge) return [];
-  const hashes = await hashMatching(workspace.dir, rules.owned);
+  const hashes = await hashMatching(workspace.dir, rules.owned, rules.ownedRoots);
   const files = new Map(await Promise.all([...hashes.keys()].map(async (path) => [path, await readFile(join(workspace.dir, path), "utf8")] as const)));
   const results: CheckOutcome[] = [];
   for (const owned of judges) {
@@ -313,8 +323,9 @@ function reportWaitingChecks(job: NodeJob, checks: readonly OwnedCheck[]): void 
 
 /** Applies a green workspace: the owned files that differ from the real tree, and the lock entry. */
 async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules, results: readonly CheckOutcome[]): Promise<number> {
-  const outputs = await hashMatching(workspace.dir, (p) => rules.owned(p) && !rules.protectedPath(p));
-  const current = await hashMatching(job.rootDir, (p) => rules.owned(p) && !rules.protectedPath(p));
+  const mine = (path: string) => rules.owned(path) && !rules.protectedPath(path);
+  const outputs = await hashMatching(workspace.dir, mine, rules.ownedRoots);
+  const current = await hashMatching(job.rootDir, mine, rules.ownedRoots);
   const writes = [...outputs].filter(([path, hash]) => current.get(path) !== hash).map(([path]) => path);
   const deletes = [...current.keys()].filter((path) => !outputs.has(path));
   const at = new Date().toISOString();

@@ -146,15 +146,31 @@ export function parseLock(input: string | Uint8Array, file: string = LOCK_FILE, 
  * match the schema, so an invalid lock is never written.
  */
 export function serializeLock(lock: Lock): string {
-  const parsed = lockSchema.safeParse(lock);
+  // a component entry is checked and rendered once: a build writes the lock many times, each time
+  // with one or two new entries among thousands (entries are replaced, never changed in place)
+  const fresh = Object.entries(lock.components).filter(([, state]) => !renderedComponents.has(state));
+  const parsed = lockSchema.safeParse({ ...lock, components: Object.fromEntries(fresh) });
   if (!parsed.success) {
     throw new Error(`refusing to write an invalid ${LOCK_FILE}: ${parsed.error.issues.slice(0, 3).map(describeIssue).join("; ")}`);
   }
-  return `${stringifySorted(parsed.data, "")}\n`;
+  for (const [name, state] of fresh) renderedComponents.set(state, new Rendered(stringifySorted(parsed.data.components[name], COMPONENT_INDENT)));
+  const components = Object.fromEntries(Object.keys(lock.components).map((name) => [name, renderedComponents.get(lock.components[name]!)!]));
+  return `${stringifySorted({ ...parsed.data, components }, "")}\n`;
 }
+
+/** Text already rendered at its place in the file. */
+class Rendered {
+  constructor(readonly text: string) {}
+}
+
+/** Each component entry's text, by the entry object. */
+const renderedComponents = new WeakMap<object, Rendered>();
+/** Where a component's entry starts: inside "components", inside the top-level object. */
+const COMPONENT_INDENT = "    ";
 
 /** JSON.stringify(value, null, 2) with the keys of every object sorted by UTF-16 code units. */
 function stringifySorted(value: unknown, indent: string): string {
+  if (value instanceof Rendered) return value.text;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     const inner = `${indent}  `;
@@ -551,8 +567,8 @@ export async function writeLock(projectDir: string, lock: Lock): Promise<WriteRe
   const backupPath = join(dir, BACKUP_FILE);
   const backup = await readBackupSerial(backupPath, lock.lineage);
   const next: Lock = { ...lock, serial: Math.max(current?.lock.serial ?? 0, backup ?? 0) + 1 };
-  // `lock` was checked against the schema above; only its serial is new
-  const text = `${stringifySorted(next, "")}\n`;
+  // `lock` was checked against the schema above and its entries are rendered: only the serial is new
+  const text = serializeLock(next);
   await unwritableOnFailure(LOCK_FILE, async () => {
     if (current !== undefined) {
       await writeFileAtomic(backupPath, current.bytes);

@@ -7,7 +7,7 @@ import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { checkSpecBytes, hasErrors, type SpecFile } from "../../spec-lang/index.js";
 import { UserError } from "../cli/command.js";
-import { listTree } from "../build/workspace.js";
+import { listTree } from "../build/workspace/tree.js";
 import { normaliseGlob } from "../graph.js";
 import type { Ir } from "../ir.js";
 import { emptyLock, LOCK_FILE, parseLock, type Lock } from "../lock/index.js";

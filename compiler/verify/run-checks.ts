@@ -10,7 +10,8 @@ import { judgeSetup, runJudge } from "../build/judge.js";
 import { runProbe, startSystem } from "../build/probes.js";
 import { openSandbox, type Sandbox } from "../build/sandbox.js";
 import type { CheckOutcome } from "../build/types.js";
-import { createWorkspace, hashMatching } from "../build/workspace.js";
+import { hashMatching } from "../build/workspace/tree.js";
+import { createWorkspace, type Workspace } from "../build/workspace/workspace.js";
 import type { Component, Ir } from "../ir.js";
 import type { Lock } from "../lock/index.js";
 import type { ComponentPlan } from "../plan.js";
@@ -20,11 +21,12 @@ import type { CheckRun, VerifyOptions } from "./verify.js";
 /** Runs every component's checks and the system's once, in one private copy of the root. Returns coverage measured. */
 export async function runAllChecks(options: VerifyOptions, ir: Ir, lock: Lock, plan: readonly ComponentPlan[], out: CheckRun[]): Promise<Map<string, number>> {
   const sandbox = await openSandbox(options.sandbox, { scratchDir: join(options.projectDir, ".phoenix"), onWarning: options.onWarning });
-  const workspace = await createWorkspace(join(options.projectDir, ir.system.root), join(options.projectDir, ".phoenix", "verify"), "verify");
+  const workspace = await createWorkspace(join(options.projectDir, ir.system.root), join(options.projectDir, ".phoenix", "verify"), "verify", sandbox.kind === "container" ? { choice: "copy" } : {});
+  const confined = workspace.confine(sandbox);
   const measured = new Map<string, number>();
   try {
     const run = async (owned: OwnedCheck, component: string) => {
-      const outcome = await runOne(options, ir, lock, owned, component, workspace.dir, sandbox);
+      const outcome = await runOne(options, ir, lock, owned, component, workspace, confined);
       out.push(toRun(owned, component, outcome));
       if (outcome !== "skipped" && outcome.coverage !== undefined) measured.set(owned.owner === "system" ? `system.${owned.check.name}` : `${component}.${owned.check.name}`, outcome.coverage);
     };
@@ -35,17 +37,18 @@ export async function runAllChecks(options: VerifyOptions, ir: Ir, lock: Lock, p
       for (const owned of checksOf({ name: "system", checks: [] }, ir.system).filter((o) => o.check.kind === "judge")) await run(owned, component.name);
     }
     for (const owned of checksOf({ name: "system", checks: [] }, ir.system).filter((o) => o.check.kind !== "judge")) await run(owned, "system");
-    await probeAll(options, ir, built, workspace.dir, sandbox, out);
+    await probeAll(options, ir, built, workspace.runDir, confined, out);
   } finally {
     await workspace.discard();
   }
   return measured;
 }
 
-async function runOne(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCheck, component: string, workspace: string, sandbox: Sandbox): Promise<CheckOutcome | "skipped"> {
+/** `sandbox` is already confined to `workspace` (it shows programs the workspace at its runDir). */
+async function runOne(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCheck, component: string, workspace: Workspace, sandbox: Sandbox): Promise<CheckOutcome | "skipped"> {
   const { check } = owned;
-  if (check.kind === "run") return runCheck(owned, { workspace, sandbox, readable: [options.projectDir], env: options.env });
-  if (check.kind === "judge") return judgeNow(options, ir, lock, owned, component, workspace);
+  if (check.kind === "run") return runCheck(owned, { workspace: workspace.runDir, sandbox, readable: [options.projectDir], env: options.env });
+  if (check.kind === "judge") return judgeNow(options, ir, lock, owned, component, workspace.dir);
   // probes run together against one started system (probeAll); human checks are approvals, counted below
   return "skipped";
 }
@@ -54,7 +57,7 @@ async function runOne(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCh
 async function judgeNow(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCheck, name: string, workspace: string): Promise<CheckOutcome | "skipped"> {
   const component = ir.components.find((c) => c.name === name)!;
   const rules = guardRules(component, ir, options.projectDir);
-  const hashes = await hashMatching(workspace, rules.owned);
+  const hashes = await hashMatching(workspace, rules.owned, rules.ownedRoots);
   const setup = judgeSetup(options.env);
   if (setup) {
     const files = new Map(await Promise.all([...hashes.keys()].map(async (path) => [path, await readFile(join(workspace, path), "utf8")] as const)));

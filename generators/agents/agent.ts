@@ -14,8 +14,10 @@ export interface AgentTask {
   attempt: number;
   /** The project: the directory holding specs/. */
   projectDir: string;
-  /** The attempt's workspace (a copy of the root): the agent's working directory. */
+  /** The attempt's workspace, where the agent's in-process file tools read and write it. */
   workspace: string;
+  /** The same workspace as a program run through `sandbox` sees it: its working directory. */
+  runDir: string;
   /** The context pack, and the file it is also written to. */
   context: string;
   contextFile: string;
@@ -25,6 +27,7 @@ export interface AgentTask {
   questionFile: string;
   /** What the agent may write: file tools refuse the rest as they are called. */
   rules: GuardRules;
+  /** Confines a program the agent runs, and shows it the workspace at `runDir`. */
   sandbox: Sandbox;
   /** Folders a confined agent may read although a private /tmp would hide them. */
   readable: readonly string[];

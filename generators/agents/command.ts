@@ -69,12 +69,12 @@ interface ProgramRun {
 
 async function runProgram({ argv, task, timeoutMs, readUsage }: ProgramRun): Promise<AgentResult> {
   const confined = task.sandbox.wrap(argv, {
-    workspace: task.workspace, readable: task.readable, writable: [dirname(task.questionFile)], network: true,
+    workspace: task.runDir, readable: task.readable, writable: [dirname(task.questionFile)], network: true,
   });
   const result = await runProcess({
-    argv: confined, cwd: task.workspace, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,
+    argv: confined, cwd: task.runDir, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,
     env: {
-      ...withToolPath(task.workspace, task.env),
+      ...withToolPath(task.runDir, task.env),
       PHOENIX_PROJECT: task.projectDir,
       PHOENIX_NODE: task.node,
       PHOENIX_ATTEMPT: String(task.attempt),

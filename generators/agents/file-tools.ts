@@ -6,7 +6,7 @@
 import { lstat, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { judgeToolPath, staysInside, type GuardRules } from "../../compiler/build/guard.js";
-import { listTree } from "../../compiler/build/workspace.js";
+import { listTree } from "../../compiler/build/workspace/tree.js";
 import type { Refusal } from "../../compiler/build/types.js";
 import { protectedChangeNotes } from "../../compiler/ratchet/rules.js";
 import { comparePaths } from "../../compiler/drift/drift.js";

@@ -1,0 +1,176 @@
+/**
+ * One overlay mount, held by a small shell in a user and mount namespace of its own
+ * (`unshare` -> `sh`). The shell mounts the overlay over the root's path, says `ready`, then
+ * serves phoenix's requests one line at a time, for what only a process inside can do:
+ *
+ * - `opaque`: which upper folders are opaque. The kernel marks them with the
+ *   user.overlay.opaque attribute, which Node cannot read and GNU tar can (opaque.ts);
+ * - `reset`: unmount, empty the upper layer, mount again, so the mount serves another node.
+ *
+ * The shell ends when its stdin closes, which phoenix's exit does too: the namespace, and with it
+ * the mount, never outlives phoenix.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { opaqueInArchive } from "./opaque.js";
+import { removeTree } from "./tree.js";
+
+const HOLDER_SCRIPT = String.raw`
+root=$1 upper=$2 work=$3 base=$4
+mount_overlay() { mount -t overlay overlay -o "userxattr,lowerdir=$root,upperdir=$upper,workdir=$work" "$root"; }
+mount_overlay || exit 1
+echo ready
+while IFS= read -r request; do
+  case $request in
+    opaque)
+      if tar --create --format=posix --xattrs --xattrs-include=user.overlay.opaque --no-recursion -C "$upper" --null --files-from="$base/folders" --file="$base/folders.tar" 2>"$base/tar.err"
+      then echo ok; else echo "error tar: $(head -c 300 "$base/tar.err" | tr '\n' ' ')"; fi ;;
+    reset)
+      if umount "$root" && rm -rf "$upper" "$work" && mkdir "$upper" "$work" && mount_overlay
+      then echo ok; else echo "error the overlay could not be mounted again"; fi ;;
+    *) echo "error unknown request: $request" ;;
+  esac
+done
+`;
+const START_TIMEOUT_MS = 10_000;
+
+export class OverlayMount {
+  /** Where phoenix reads and writes the merged view: the root's path inside the holder's namespace. */
+  readonly dir: string;
+  readonly upper: string;
+  /** Set when a program was started in the overlay since phoenix last looked at its changes. */
+  programsRan = false;
+  private readonly replies: ((line: string) => void)[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly rootDir: string, private readonly base: string, private readonly holder: ChildProcess) {
+    this.dir = `/proc/${holder.pid}/root${rootDir}`;
+    this.upper = join(base, "upper");
+  }
+
+  get pid(): number {
+    return this.holder.pid!;
+  }
+
+  /** Mounts an overlay of `rootDir`, its layers in a new folder under `parentDir`. */
+  static async start(rootDir: string, parentDir: string, label: string): Promise<OverlayMount> {
+    await mkdir(parentDir, { recursive: true });
+    const base = await mkdtemp(join(parentDir, `${label.replace(/[^\w.-]/g, "_")}-`));
+    try {
+      await Promise.all([mkdir(join(base, "upper")), mkdir(join(base, "work"))]);
+      let mount: OverlayMount | undefined;
+      const holder = await startHolder(rootDir, base, (line) => mount?.replies.shift()?.(line));
+      mount = new OverlayMount(rootDir, base, holder);
+      return mount;
+    } catch (error) {
+      await removeTree(base);
+      throw error;
+    }
+  }
+
+  alive(): boolean {
+    return this.holder.exitCode === null && this.holder.signalCode === null;
+  }
+
+  /** The folders among `folders` (relative to the upper layer) that are opaque. */
+  async opaqueFolders(folders: readonly string[]): Promise<string[]> {
+    if (folders.length === 0) return [];
+    await writeFile(join(this.base, "folders"), `${folders.join("\0")}\0`);
+    const reply = await this.request("opaque");
+    if (reply !== "ok") throw new Error(`cannot read the overlay's folders: ${reply.replace(/^error /, "")}`);
+    return opaqueInArchive(await readFile(join(this.base, "folders.tar")));
+  }
+
+  /** Empties the overlay for another use; false when that failed (then the mount is unusable). */
+  async reset(): Promise<boolean> {
+    this.programsRan = false;
+    return this.alive() && (await this.request("reset").catch(() => "error")) === "ok";
+  }
+
+  /** Ends the holder (the mount goes with its namespace) and removes the layers. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.alive()) {
+      const exited = new Promise<void>((resolve) => this.holder.once("exit", () => resolve()));
+      this.waiting(true);
+      this.holder.stdin!.end();
+      const timer = setTimeout(() => this.holder.kill("SIGKILL"), 2_000);
+      await exited;
+      clearTimeout(timer);
+      this.waiting(false);
+    }
+    await removeTree(this.base);
+  }
+
+  /** One request, one reply line; requests wait their turn. */
+  private request(line: string): Promise<string> {
+    const next = this.queue.then(() => new Promise<string>((resolve, reject) => {
+      if (!this.alive()) return reject(new Error("the process holding the overlay exited"));
+      const onExit = () => {
+        this.waiting(false);
+        reject(new Error("the process holding the overlay exited"));
+      };
+      this.holder.once("exit", onExit);
+      this.waiting(true);
+      this.replies.push((reply) => {
+        this.holder.off("exit", onExit);
+        this.waiting(false);
+        resolve(reply);
+      });
+      this.holder.stdin!.write(`${line}\n`);
+    }));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The holder is unreferenced so that it never keeps phoenix running; while phoenix awaits it,
+   * it must be referenced, or Node would exit with the reply still on its way.
+   */
+  private waiting(on: boolean): void {
+    for (const handle of [this.holder, this.holder.stdout]) {
+      const h = handle as unknown as { ref?: () => void; unref?: () => void };
+      if (on) h.ref?.();
+      else h.unref?.();
+    }
+  }
+}
+
+/** Starts the holder and waits for its `ready`; its later lines go to the mount's receive(). */
+async function startHolder(rootDir: string, base: string, onLine: (line: string) => void): Promise<ChildProcess> {
+  const argv = ["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c", HOLDER_SCRIPT, "phoenix-overlay", rootDir, join(base, "upper"), join(base, "work"), base];
+  // its own process group: a Ctrl-C meant for the build must not pull the floor from under it
+  const holder = spawn("unshare", argv, { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  let stderr = "";
+  holder.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      holder.kill("SIGKILL");
+      reject(new Error(`cannot mount an overlay workspace: ${why}`));
+    };
+    const timer = setTimeout(() => fail(`no answer in ${START_TIMEOUT_MS / 1000}s`), START_TIMEOUT_MS);
+    holder.on("error", (error) => fail(error.message));
+    holder.once("exit", (code) => fail(stderr.trim() || `unshare exited ${code}`));
+    let buffered = "";
+    let ready = false;
+    holder.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (ready) onLine(line);
+        else if (line === "ready") {
+          ready = true;
+          clearTimeout(timer);
+          holder.removeAllListeners("exit");
+          resolve();
+        }
+      }
+    });
+  });
+  // the holder must not keep phoenix running; phoenix's exit closes its stdin, which ends it
+  holder.unref();
+  for (const stream of [holder.stdin, holder.stdout, holder.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  return holder;
+}
