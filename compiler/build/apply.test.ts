@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "../../fixtures/run-phoenix.js";
-import { applyDir, completeApply, recoverApplies, stageApply, type ApplyEffects, type ApplyIntent } from "./apply.js";
+import { applyFile, completeApply, recoverApplies, stageApply, type ApplyEffects, type ApplyIntent } from "./apply.js";
 import { appendJournal, JOURNAL_FILE, lastBuilds, parseJournal, readJournal, type JournalEntry } from "./journal.js";
 
 /** A project with a root holding one old file, and a workspace with the new version. */
@@ -38,10 +38,13 @@ describe("applying a green node", () => {
     expect(await readdir(join(dir, ".phoenix", "apply"))).toEqual([]);
   });
 
-  it("after a crash before the intent was written, keeps the old files and throws the staging away", async () => {
+  it("after a crash before the record was whole, keeps the old files and throws the pieces away", async () => {
     const { dir, root, workspace, intent } = await setup();
     await stageApply(dir, workspace, intent);
-    await import("node:fs/promises").then((fs) => fs.rm(join(applyDir(dir, "x"), "intent.json")));
+    // the crash: the record's temporary file was written, not yet renamed into place
+    const record = await readFile(applyFile(dir, "x"), "utf8");
+    await import("node:fs/promises").then((fs) => fs.rm(applyFile(dir, "x")));
+    await writeFile(join(dir, ".phoenix", "apply", ".x.json.1234abcd.tmp"), record.slice(0, 40));
     const effects = recorder();
     expect(await recoverApplies(dir, effects)).toEqual([]);
     expect(await tree(root)).toEqual({ "a.js": "old a", "gone.js": "to delete" });

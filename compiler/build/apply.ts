@@ -1,20 +1,21 @@
 /**
  * Applying a green node to the real tree, crash-safe: a redo log.
  *
- *   1. stage: the new files are copied to `.phoenix/apply/NODE/files/`;
- *   2. commit point: `.phoenix/apply/NODE/intent.json` is written atomically, naming the files to
- *      write and delete and the lock entry to record;
- *   3. redo: each file is replaced atomically, deletions made, the lock entry recorded, the git
- *      commit made; then the folder is removed.
+ *   1. commit point: `.phoenix/apply/NODE.json` is written atomically, one file holding the
+ *      paths to write (with their new content) and delete, the lock entry to record, and what the
+ *      apply replaces (for `phoenix reject`);
+ *   2. redo: each file is replaced atomically, deletions made, the lock entry recorded, the git
+ *      commit made; then the record becomes `.phoenix/previous/NODE.json` (or is removed).
  *
- * Every redo step is idempotent, so a crash at any moment leaves either the old files (no intent:
- * the staging is thrown away) or an intent that the next build completes before planning.
+ * Every redo step is idempotent, so a crash at any moment leaves either the old files (no record)
+ * or a record that the next build completes before planning. One file per apply keeps the cost
+ * of a node's apply to a few writes, whatever the number of its files.
  */
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { absentAs } from "../absent.js";
-import { fsyncDirectory, writeFileAtomic } from "../atomic-write.js";
+import { fsyncDirectory, writeFileAtomic, writeTemp } from "../atomic-write.js";
 import { componentStateSchema } from "../lock/schema.js";
 
 /** What one apply does, recorded before any of it is done. */
@@ -42,48 +43,57 @@ export const previousSchema = z.object({
   state: componentStateSchema.nullable(),
   /** Every path the apply wrote or deleted, relative to the root. */
   touched: z.array(z.string()),
-  /** Those of them that existed before; their old content is under `files/`. */
+  /** Those of them that existed before; their old content is in `contents`. */
   existed: z.array(z.string()),
+  /** The old content of each path in `existed`, base64. */
+  contents: z.record(z.string(), z.string()),
 });
 export type Previous = z.infer<typeof previousSchema>;
 
+/** The record on disk: the intent, the new content of every written path, and what it replaces. */
+const stagedSchema = intentSchema.extend({
+  /** The new content of each path in `writes`, base64. */
+  contents: z.record(z.string(), z.string()),
+  previous: previousSchema.optional(),
+});
+type Staged = z.infer<typeof stagedSchema>;
+
 /** Where the version before a node's last apply is kept. */
-export function previousDir(projectDir: string, node: string): string {
-  return join(projectDir, ".phoenix", "previous", node);
+export function previousFile(projectDir: string, node: string): string {
+  return join(projectDir, ".phoenix", "previous", `${node}.json`);
 }
 
-/** Where a node's apply is staged. */
-export function applyDir(projectDir: string, node: string): string {
-  return join(projectDir, ".phoenix", "apply", node);
+/** Where a node's apply is recorded until it is complete. */
+export function applyFile(projectDir: string, node: string): string {
+  return join(projectDir, ".phoenix", "apply", `${node}.json`);
 }
 
-/** Stages the files and writes the intent: after this returns, the apply will happen, now or after a crash. */
+/** Writes the apply's record, reading the new content from `sourceDir`: after this returns, the apply will happen, now or after a crash. */
 export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<void> {
-  const dir = applyDir(projectDir, intent.node);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const path of intent.writes) {
-    const staged = join(dir, "files", path);
-    await mkdir(dirname(staged), { recursive: true });
-    await writeFileAtomic(staged, await readFile(join(sourceDir, path)));
-  }
-  if (intent.keepPrevious) await stagePrevious(dir, join(projectDir, intent.root), intent);
-  await writeFileAtomic(join(dir, "intent.json"), `${JSON.stringify(intent, null, 2)}\n`);
+  const contents = new Map(await Promise.all(intent.writes.map(async (path) => [path, await readFile(join(sourceDir, path))] as const)));
+  await stageApplyOf(projectDir, intent, contents);
 }
 
-async function stagePrevious(dir: string, rootDir: string, intent: ApplyIntent): Promise<void> {
+/** Writes the apply's record with the new content given. */
+export async function stageApplyOf(projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  const staged: Staged = {
+    ...intent,
+    contents: Object.fromEntries(intent.writes.map((path) => [path, Buffer.from(contents.get(path)!).toString("base64")])),
+    ...(intent.keepPrevious && { previous: await previousOf(join(projectDir, intent.root), intent) }),
+  };
+  const file = applyFile(projectDir, intent.node);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(staged));
+}
+
+async function previousOf(rootDir: string, intent: ApplyIntent): Promise<Previous> {
   const touched = [...intent.writes, ...intent.deletes];
-  const existed: string[] = [];
-  for (const path of touched) {
+  const contents: Record<string, string> = {};
+  await Promise.all(touched.map(async (path) => {
     const bytes = await readFile(join(rootDir, path)).catch(absentAs(undefined));
-    if (bytes === undefined) continue;
-    existed.push(path);
-    await mkdir(dirname(join(dir, "previous", "files", path)), { recursive: true });
-    await writeFileAtomic(join(dir, "previous", "files", path), bytes);
-  }
-  const previous: Previous = { state: intent.keepPrevious!.state, touched, existed };
-  await mkdir(join(dir, "previous"), { recursive: true });
-  await writeFileAtomic(join(dir, "previous", "previous.json"), `${JSON.stringify(previous, null, 2)}\n`);
+    if (bytes !== undefined) contents[path] = bytes.toString("base64");
+  }));
+  return { state: intent.keepPrevious!.state, touched, existed: touched.filter((p) => p in contents), contents };
 }
 
 /** What completing an apply needs from the engine: recording the lock entry and committing. */
@@ -92,65 +102,66 @@ export interface ApplyEffects {
   commit(intent: ApplyIntent): Promise<void>;
 }
 
-/** Does everything the intent says (again, if it was half done) and removes the staging. */
+/** Does everything the intent says (again, if it was half done) and removes the record. */
 export async function completeApply(projectDir: string, intent: ApplyIntent, effects: ApplyEffects): Promise<void> {
   await applyFiles(projectDir, intent);
   await effects.record(intent);
   await finishApply(projectDir, intent, effects);
 }
 
-/** The intent's files written and deleted in the real tree (again, if they were). */
+/** The intent's files written and deleted in the real tree (again, if they were), from its record. */
 export async function applyFiles(projectDir: string, intent: ApplyIntent): Promise<void> {
-  const dir = applyDir(projectDir, intent.node);
+  const staged = await readStaged(applyFile(projectDir, intent.node));
+  if (!staged) throw new Error(`the record of ${intent.node}'s apply is missing or unreadable (${applyFile(projectDir, intent.node)})`);
   const rootDir = join(projectDir, intent.root);
-  for (const path of intent.writes) {
+  const folders = new Set<string>();
+  for (const path of staged.writes) {
     const target = join(rootDir, path);
     await mkdir(dirname(target), { recursive: true });
-    await writeFileAtomic(target, await readFile(join(dir, "files", path)));
+    await rename(await writeTemp(target, Buffer.from(staged.contents[path]!, "base64")), target);
+    folders.add(dirname(target));
   }
-  for (const path of intent.deletes) {
+  for (const path of staged.deletes) {
     await rm(join(rootDir, path), { force: true });
-    await fsyncDirectory(dirname(join(rootDir, path)));
+    folders.add(dirname(join(rootDir, path)));
   }
+  // each folder's renames and removals flushed once, before the record can go
+  await Promise.all([...folders].map(fsyncDirectory));
 }
 
-/** After the lock entry is on disk: the commit, the previous version kept, the staging removed. */
+/** After the lock entry is on disk: the commit, then the record kept as the previous version, or removed. */
 export async function finishApply(projectDir: string, intent: ApplyIntent, effects: Pick<ApplyEffects, "commit">): Promise<void> {
   if (intent.commit) await effects.commit(intent);
-  if (intent.keepPrevious) await keepPrevious(projectDir, intent.node);
-  await rm(applyDir(projectDir, intent.node), { recursive: true, force: true });
-}
-
-/** Moves the staged previous version to `.phoenix/previous/NODE/`, replacing an older one. */
-async function keepPrevious(projectDir: string, node: string): Promise<void> {
-  const staged = join(applyDir(projectDir, node), "previous");
-  if (!(await readFile(join(staged, "previous.json")).catch(absentAs(undefined)))) return; // moved before a crash
-  const kept = previousDir(projectDir, node);
-  await rm(kept, { recursive: true, force: true });
-  await mkdir(dirname(kept), { recursive: true });
-  await rename(staged, kept);
+  const file = applyFile(projectDir, intent.node);
+  if (!intent.keepPrevious) return rm(file, { force: true });
+  await mkdir(dirname(previousFile(projectDir, intent.node)), { recursive: true });
+  // moved before a crash: nothing left to do
+  await rename(file, previousFile(projectDir, intent.node)).catch(absentAs(undefined));
 }
 
 /** The version before the node's last apply, if phoenix kept it. */
 export async function readPrevious(projectDir: string, node: string): Promise<Previous | undefined> {
-  const text = await readFile(join(previousDir(projectDir, node), "previous.json"), "utf8").catch(absentAs(undefined));
-  return text === undefined ? undefined : previousSchema.safeParse(safeJson(text)).data;
+  return (await readStaged(previousFile(projectDir, node)))?.previous;
+}
+
+async function readStaged(file: string): Promise<Staged | undefined> {
+  const text = await readFile(file, "utf8").catch(absentAs(undefined));
+  return text === undefined ? undefined : stagedSchema.safeParse(safeJson(text)).data;
 }
 
 /**
- * Finishes the applies a crash interrupted (their intents were written) and throws away staging
- * that never reached its commit point. Returns the nodes completed.
+ * Finishes the applies a crash interrupted (their records were written) and throws away what
+ * never reached its commit point (a temporary file, an unreadable record). Returns the nodes completed.
  */
 export async function recoverApplies(projectDir: string, effects: ApplyEffects): Promise<string[]> {
   const parent = join(projectDir, ".phoenix", "apply");
   const entries = await readdir(parent, { withFileTypes: true }).catch(absentAs([]));
   const completed: string[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const text = await readFile(join(parent, entry.name, "intent.json"), "utf8").catch(absentAs(undefined));
-    const intent = text === undefined ? undefined : intentSchema.safeParse(safeJson(text)).data;
-    if (intent && intent.node === entry.name) {
-      await completeApply(projectDir, intent, effects);
-      completed.push(intent.node);
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const staged = entry.isFile() && entry.name.endsWith(".json") ? await readStaged(join(parent, entry.name)) : undefined;
+    if (staged && `${staged.node}.json` === entry.name) {
+      await completeApply(projectDir, staged, effects);
+      completed.push(staged.node);
     } else {
       await rm(join(parent, entry.name), { recursive: true, force: true });
     }

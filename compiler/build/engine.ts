@@ -398,14 +398,23 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
       journal: (entry) => appendJournal(projectDir, entry),
       apply: async (intent, workspaceDir) => {
         const full = { ...intent, root: ir.system.root };
-        await keeper.serial(async () => {
+        const applyNow = async () => {
           await stageApply(projectDir, workspaceDir, full);
           await applyFiles(projectDir, full);
-          keeper.stage(full);
-          // a commit holds exactly its own node's entry: written at once
-          if (full.commit) await keeper.writeNow();
-        });
-        if (!full.commit) keeper.writeSoon();
+        };
+        if (full.commit) {
+          // a commit holds exactly its own node's files and entry: applied and written alone
+          await keeper.serial(async () => {
+            await applyNow();
+            keeper.stage(full);
+            await keeper.writeNow();
+          });
+          return;
+        }
+        // nodes own disjoint files: their applies run side by side; the lock takes them in turn
+        await applyNow();
+        await keeper.serial(async () => keeper.stage(full));
+        keeper.writeSoon();
       },
       ask: (question) => keeper.update((lock) => {
         const id = nextQuestionId(lock, component);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { CommandContext } from "./command.js";
 import { UsageError, UserError } from "./command.js";
 import { projectDir } from "./check.js";
-import { completeApply, previousDir, readPrevious, stageApply, type ApplyIntent } from "../build/apply.js";
+import { completeApply, previousFile, readPrevious, stageApplyOf, type ApplyIntent } from "../build/apply.js";
 import { commitPaths, gitTopLevel } from "../build/git.js";
 import { appendJournal } from "../build/journal.js";
 import { lastFeedbackFile } from "../build/node-build.js";
@@ -31,7 +31,7 @@ export async function run(context: CommandContext): Promise<number> {
     if (!previous) throw new UserError(`${node}'s previous version was not kept (only the last build can be rejected, once); rebuild it instead`);
     const by = await personName(context.options["by"], dir);
     const intent: ApplyIntent = { node, root, writes: previous.existed, deletes: previous.touched.filter((p) => !previous.existed.includes(p)), state: previous.state };
-    await stageApply(dir, join(previousDir(dir, node), "files"), intent);
+    await stageApplyOf(dir, intent, new Map(previous.existed.map((path) => [path, Buffer.from(previous.contents[path]!, "base64")])));
     await completeApply(dir, intent, {
       record: async () => {
         const components = { ...lock.components };
@@ -41,7 +41,7 @@ export async function run(context: CommandContext): Promise<number> {
       },
       commit: async () => undefined,
     });
-    await rm(previousDir(dir, node), { recursive: true, force: true });
+    await rm(previousFile(dir, node), { force: true });
     await mkdir(join(dir, ".phoenix", "feedback"), { recursive: true });
     await writeFile(lastFeedbackFile(dir, node), `A person (${by}) rejected the last build of ${node}:\n\n${reason.trim()}\n\nFix this first.\n`);
     await appendJournal(dir, { v: 1, event: "reject", at: new Date().toISOString(), node, by, reason: reason.trim() });
