@@ -8,7 +8,7 @@
  * The figure tracked: no-op `phoenix status` / `ninja -n` no-op at 10,000 components.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,8 @@ const SIZES = (process.env["BENCH_SIZES"] ?? "1000,10000").split(",").map(Number
 
 interface Timing {
   medianMs: number;
-  peakRssMb: number;
+  /** Measured for phoenix's own processes only (ninja's is not). */
+  peakRssMb?: number;
 }
 
 interface SizeResult {
@@ -91,37 +92,42 @@ async function generate(count: number): Promise<{ dir: string; deps: number[][] 
 /** Runs a command `RUNS` times in fresh processes; the median wall time and the highest peak RSS. */
 function measure(argv: readonly string[], cwd: string, runs = RUNS): Timing {
   const times: number[] = [];
-  let rss = 0;
+  let rss: number | undefined;
   for (let i = 0; i < runs; i++) {
     const rssFile = join(tmpdir(), `phoenix-bench-rss-${process.pid}-${i}`);
+    rmSync(rssFile, { force: true }); // a command that writes none must not report an earlier one's
     const started = performance.now();
     const result = spawnSync(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, PHOENIX_BENCH_RSS: rssFile }, encoding: "utf8" });
     times.push(performance.now() - started);
     if (result.status !== 0 && result.status !== 1) throw new Error(`${argv.join(" ")} failed (${result.status}): ${result.stderr}`);
-    rss = Math.max(rss, readRss(rssFile));
+    const peak = readRss(rssFile);
+    if (peak !== undefined) rss = Math.max(rss ?? 0, peak);
   }
   times.sort((a, b) => a - b);
-  return { medianMs: Math.round(times[Math.floor(times.length / 2)]!), peakRssMb: Math.round(rss) };
+  return { medianMs: Math.round(times[Math.floor(times.length / 2)]!), ...(rss === undefined ? {} : { peakRssMb: Math.round(rss) }) };
 }
 
-function readRss(file: string): number {
+/** Megabytes, as the rss hook wrote them; undefined when the process wrote none. */
+function readRss(file: string): number | undefined {
   try {
-    return Number(execFileSync("cat", [file], { encoding: "utf8" })) / 1024;
+    return Number(readFileSync(file, "utf8")) / 1024;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
 const phoenixArgv = (...args: string[]) => [process.execPath, "--import", rssHook, phoenix, ...args];
 
-/** build.ninja for the same graph: one edge per component, inputs its spec and its dependencies' outputs. */
+/**
+ * build.ninja for the same graph: one edge per component, inputs its spec and its dependencies'
+ * outputs. Its outputs go to ninja/, never into the root: phoenix would see them as drift.
+ */
 async function writeNinja(dir: string, deps: readonly number[][]): Promise<void> {
-  const lines = ["rule generate", "  command = mkdir -p root/src/$name && echo $name > root/src/$name/a.txt && echo $name > root/src/$name/b.txt", ""];
+  const lines = ["rule generate", "  command = mkdir -p ninja/$name && echo $name > ninja/$name/a.txt && echo $name > ninja/$name/b.txt", ""];
   deps.forEach((d, i) => {
-    const inputs = [`specs/${name(i)}.phx`, ...d.flatMap((j) => [`root/src/${name(j)}/a.txt`, `root/src/${name(j)}/b.txt`])];
-    lines.push(`build root/src/${name(i)}/a.txt root/src/${name(i)}/b.txt: generate ${inputs.join(" ")}`, `  name = ${name(i)}`);
+    const inputs = [`specs/${name(i)}.phx`, ...d.flatMap((j) => [`ninja/${name(j)}/a.txt`, `ninja/${name(j)}/b.txt`])];
+    lines.push(`build ninja/${name(i)}/a.txt ninja/${name(i)}/b.txt: generate ${inputs.join(" ")}`, `  name = ${name(i)}`);
   });
-  await mkdir(join(dir, "ninja"), { recursive: true });
   await writeFile(join(dir, "build.ninja"), `${lines.join("\n")}\n`);
 }
 
@@ -189,7 +195,7 @@ async function benchParse(): Promise<Results["parse"]> {
   const timing = measure(phoenixArgv("check", "specs"), dir, 3);
   await rm(dir, { recursive: true, force: true });
   const megabytes = bytes / 1024 / 1024;
-  return { megabytes: round(megabytes), seconds: round(timing.medianMs / 1000), megabytesPerSecond: round(megabytes / (timing.medianMs / 1000)), peakRssMb: timing.peakRssMb };
+  return { megabytes: round(megabytes), seconds: round(timing.medianMs / 1000), megabytesPerSecond: round(megabytes / (timing.medianMs / 1000)), peakRssMb: timing.peakRssMb ?? 0 };
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -212,7 +218,7 @@ function targets(sizes: readonly SizeResult[], parse: Results["parse"]): Results
     out.push({ name: "no-op status at 10,000 / ninja no-op", value: `${big.statusOverNinja}x`, target: "at most 4x", met: big.statusOverNinja <= 4 });
     const ratio = round(big.diffAfterSpecEdit.medianMs / big.diff.medianMs);
     out.push({ name: "one-edit diff at 10,000 / its no-op", value: `${ratio}x`, target: "at most 2x", met: ratio <= 2 });
-    const rss = Math.max(big.status.peakRssMb, big.diff.peakRssMb, big.diffAfterSpecEdit.peakRssMb, big.diffAfterFileEdit.peakRssMb);
+    const rss = Math.max(...[big.status, big.diff, big.diffAfterSpecEdit, big.diffAfterFileEdit].map((t) => t.peakRssMb ?? 0));
     out.push({ name: "peak RSS at 10,000", value: `${rss} MB`, target: "under 400 MB", met: rss < 400 });
     out.push({ name: "stale set equals ninja's after a spec edit (10,000)", value: String(big.staleSetMatchesNinja), target: "true", met: big.staleSetMatchesNinja });
   }
@@ -225,7 +231,7 @@ function table(results: Results): string {
   const rows = [["components", "build", "nodes/s", "status", "diff", "diff, spec edit", "diff, file edit", "ninja -n", "status/ninja", "peak RSS"]];
   for (const s of results.sizes) {
     rows.push([String(s.components), `${s.buildSeconds}s`, String(s.nodesPerSecond), `${s.status.medianMs}ms`, `${s.diff.medianMs}ms`, `${s.diffAfterSpecEdit.medianMs}ms`,
-      `${s.diffAfterFileEdit.medianMs}ms`, `${s.ninjaNoop.medianMs}ms`, `${s.statusOverNinja}x`, `${Math.max(s.status.peakRssMb, s.diff.peakRssMb)} MB`]);
+      `${s.diffAfterFileEdit.medianMs}ms`, `${s.ninjaNoop.medianMs}ms`, `${s.statusOverNinja}x`, `${Math.max(s.status.peakRssMb ?? 0, s.diff.peakRssMb ?? 0)} MB`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join("  "));

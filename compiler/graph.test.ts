@@ -2,7 +2,8 @@ import fc from "fast-check";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
 import { compareDiagnostics, formatDiagnostic, parseSpec, validateSpecFile, type SpecFile } from "../spec-lang/index.js";
-import { buildGraph, buildOrder, globsOverlap, graphProblems, withDependencies } from "./graph.js";
+import { buildGraph, buildOrder, graphProblems, withDependencies } from "./graph.js";
+import { globsOverlap } from "./globs.js";
 import type { Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
 

@@ -117,5 +117,18 @@ export const DEFAULT_CONTAINER = "project-container";
 
 /** The component with this name, if any. */
 export function componentNamed(ir: Ir, name: string): Component | undefined {
-  return ir.components.find((c) => c.name === name);
+  const list = ir.components;
+  let index = componentIndexes.get(list);
+  if (!index || index.size !== list.length) {
+    index = new Map();
+    list.forEach((c, i) => index!.has(c.name) || index!.set(c.name, i));
+    componentIndexes.set(list, index);
+  }
+  const at = index.get(name);
+  const found = at === undefined ? undefined : list[at];
+  // a list changed since it was indexed (deltas fold into a copy in place) is searched instead
+  return found?.name === name ? found : list.find((c) => c.name === name);
 }
+
+/** Each component list's positions by name: a build of 10,000 nodes looks components up by name often. */
+const componentIndexes = new WeakMap<readonly Component[], Map<string, number>>();

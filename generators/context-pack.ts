@@ -18,8 +18,8 @@ import picomatch from "picomatch";
 import { absentAs } from "../compiler/absent.js";
 import { listTree } from "../compiler/build/workspace/tree.js";
 import { comparePaths } from "../compiler/drift/drift.js";
-import { normaliseGlob } from "../compiler/graph.js";
-import type { Component, Ir } from "../compiler/ir.js";
+import { normaliseGlob } from "../compiler/globs.js";
+import { componentNamed, type Component, type Ir } from "../compiler/ir.js";
 import { checkLine } from "../compiler/spec-changes.js";
 import { describeInterface } from "./interface.js";
 import { INSTRUCTIONS, PROMPT_VERSION } from "./prompts.js";
@@ -155,7 +155,7 @@ function writeRules(c: Component, ir: Ir): string {
 
 async function dependencyParts(component: Component, ir: Ir, rootDir: string, cacheDir: string | undefined): Promise<PackPart[]> {
   return Promise.all(component.dependsOn.map(async ({ value: name }) => {
-    const dependency = ir.components.find((c) => c.name === name);
+    const dependency = componentNamed(ir, name);
     const about = dependency?.description ?? "";
     const described = dependency?.interface ? await describeInterface(rootDir, dependency.interface, cacheDir ? { cacheDir } : {}) : null;
     const text = described

@@ -17,8 +17,9 @@ import type { Diagnostic } from "../../spec-lang/index.js";
 import { UserError } from "../cli/command.js";
 import { checkTargets } from "../cli/targets.js";
 import { buildGraph, withDependencies } from "../graph.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { inputHash } from "../hash.js";
-import type { Agent, Component, Ir } from "../ir.js";
+import { componentNamed, type Agent, type Component, type Ir } from "../ir.js";
 import { readLock, withWriterLock, writeLock, type Lock } from "../lock/index.js";
 import { observeProject } from "../observe.js";
 import { buildInputs, effectiveAgent, type ComponentPlan } from "../plan.js";
@@ -138,7 +139,7 @@ async function agentsFor(ir: Ir, nodes: readonly string[], required: ReadonlySet
   const byKey = new Map<string, Promise<AgentProvider>>();
   const out = new Map<string, AgentProvider>();
   for (const name of nodes) {
-    const agent = effectiveAgent(ir.components.find((c) => c.name === name)!, ir);
+    const agent = effectiveAgent(componentNamed(ir, name)!, ir);
     if (!agent && !required.has(name)) continue;
     if (!agent) throw new UserError(`component ${name} has no agent: set \`agent PROVIDER\` in the system block (or the component), or pass --agent`);
     const key = agentKey(agent);
@@ -163,6 +164,7 @@ class LockKeeper {
   /** Applies whose entries are in `lock` but not yet on disk. */
   private pending: ApplyIntent[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private lastWriteMs = 0;
 
   constructor(private readonly projectDir: string, public lock: Lock, private readonly effects: Pick<ApplyEffects, "commit">) {}
 
@@ -200,10 +202,12 @@ class LockKeeper {
 
   /** Writes the pending applies soon, together with those that come meanwhile. */
   writeSoon(): void {
+    // a write costs what the whole lock costs: waiting a few times as long keeps a 10,000-node
+    // build from spending its time rewriting phoenix.lock
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.serial(() => this.writeNow()).catch(() => undefined);
-    }, GROUP_COMMIT_MS);
+    }, Math.max(GROUP_COMMIT_MS, WRITE_SHARE * this.lastWriteMs));
   }
 
   /** Every pending apply on disk: at the end of a build. */
@@ -215,13 +219,17 @@ class LockKeeper {
 
   private async write(): Promise<void> {
     const done = this.pending.splice(0);
+    const started = performance.now();
     this.lock = (await writeLock(this.projectDir, this.lock)).lock;
+    this.lastWriteMs = performance.now() - started;
     for (const intent of done) await finishApply(this.projectDir, intent, this.effects);
   }
 }
 
-/** How long an apply may wait for others to share its phoenix.lock write. */
+/** How long an apply may wait for others to share its phoenix.lock write, at least. */
 const GROUP_COMMIT_MS = 200;
+/** ... and at least this many times as long as the last write took. */
+const WRITE_SHARE = 4;
 
 function gitCommitter(projectDir: string, repo: string | null, onWarning: (m: string) => void): Pick<ApplyEffects, "commit"> {
   return {
@@ -287,64 +295,78 @@ interface Scheduling {
 
 type Done = { result: NodeResult; detail: string };
 
-/** Builds the nodes of `scope`, dependencies first, at most `jobs` at a time. */
+/**
+ * Builds the nodes of `scope`, dependencies first, at most `jobs` at a time. Event-driven: each
+ * node counts its unfinished dependencies, and a finished node tells only its own dependents, so
+ * scheduling costs the graph's edges, not nodes times nodes. A failed dependency blocks its
+ * dependents at once, and theirs in turn (stop the line downstream only).
+ */
 async function schedule(context: Scheduling, scope: readonly string[]): Promise<Map<string, Done>> {
   const { options, ir } = context;
   const graph = buildGraph(ir);
-  const inScope = new Set(scope);
-  const dependencies = (name: string) => (graph.predecessors(name) ?? []).filter((d) => inScope.has(d));
+  const position = new Map(scope.map((name, i) => [name, i]));
+  const components = new Map(ir.components.map((c) => [c.name, c]));
+  const inScope = (name: string) => position.has(name);
+  const unfinished = new Map(scope.map((name) => [name, (graph.predecessors(name) ?? []).filter(inScope).length]));
+  const buildable = new ReadyQueue(position);
+  const reasons = new Map<string, string[]>();
   const done = new Map<string, Done>();
-  const waiting = new Set(scope);
   const running = new Map<string, Promise<void>>();
+  /** Finished nodes whose dependents have not heard of it yet (a list, not recursion: chains can be 10,000 long). */
+  const settled: string[] = [];
   const total = context.stale.size;
   let started = 0;
-  const finish = (name: string, outcome: Done) => {
+  const conclude = (name: string, outcome: Done) => {
     done.set(name, outcome);
+    settled.push(name);
+  };
+  const finish = (name: string, outcome: Done) => {
     if (outcome.result !== "unchanged") options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: 0, durationMs: 0 });
+    conclude(name, outcome);
+  };
+  const consider = (name: string) => {
+    const decision = decide(context, name);
+    if (decision.kind === "skip") return finish(name, decision.done);
+    reasons.set(name, decision.reasons);
+    buildable.push(name);
+  };
+  const propagate = () => {
+    for (let name = settled.pop(); name !== undefined; name = settled.pop()) {
+      const outcome = done.get(name)!;
+      const passed = outcome.result === "green" || outcome.result === "unchanged";
+      for (const dependent of (graph.successors(name) ?? []).filter(inScope)) {
+        if (done.has(dependent)) continue;
+        if (!passed) {
+          finish(dependent, { result: "blocked", detail: `blocked by ${name} (${outcome.result})` });
+          continue;
+        }
+        const left = unfinished.get(dependent)! - 1;
+        unfinished.set(dependent, left);
+        if (left === 0) consider(dependent);
+      }
+    }
+  };
+  const start = (name: string) => {
+    started++;
+    options.emit({ type: "node-start", node: name, index: started, total: Math.max(total, started), reasons: reasons.get(name)!, agent: context.agents.get(name)?.label ?? "" });
+    const t0 = performance.now();
+    running.set(name, runNode(context, components.get(name)!, reasons.get(name)!).then((outcome) => {
+      running.delete(name);
+      options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: outcome.attempts, durationMs: Math.round(performance.now() - t0), ...(outcome.files !== undefined && { files: outcome.files }) });
+      conclude(name, outcome);
+    }));
   };
   const onAbort = () => options.emit({ type: "cancelling" });
   options.signal.addEventListener("abort", onAbort, { once: true });
   try {
+    for (const name of scope) if (unfinished.get(name) === 0) consider(name);
     for (;;) {
-      let progressed = true;
-      while (progressed) {
-        progressed = false;
-        for (const name of [...waiting]) {
-          const deps = dependencies(name);
-          const failedDep = deps.find((d) => done.has(d) && !["green", "unchanged"].includes(done.get(d)!.result));
-          if (failedDep) {
-            waiting.delete(name);
-            finish(name, { result: "blocked", detail: `blocked by ${failedDep} (${done.get(failedDep)!.result})` });
-            progressed = true;
-            continue;
-          }
-          if (!deps.every((d) => done.has(d))) continue;
-          const decision = decide(context, name);
-          if (decision.kind === "skip") {
-            waiting.delete(name);
-            finish(name, decision.done);
-            progressed = true;
-            continue;
-          }
-          if (options.signal.aborted) {
-            waiting.delete(name);
-            finish(name, { result: "cancelled", detail: "not started: the build was cancelled" });
-            progressed = true;
-            continue;
-          }
-          if (running.size >= options.jobs) continue;
-          waiting.delete(name);
-          const component = ir.components.find((c) => c.name === name)!;
-          started++;
-          options.emit({ type: "node-start", node: name, index: started, total: Math.max(total, started), reasons: decision.reasons, agent: context.agents.get(name)?.label ?? "" });
-          const t0 = performance.now();
-          running.set(name, runNode(context, component, decision.reasons).then((outcome) => {
-            running.delete(name);
-            done.set(name, outcome);
-            options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: outcome.attempts, durationMs: Math.round(performance.now() - t0), ...(outcome.files !== undefined && { files: outcome.files }) });
-          }));
-          progressed = true;
-        }
+      propagate();
+      while (buildable.size > 0 && (running.size < options.jobs || options.signal.aborted)) {
+        const name = buildable.shift()!;
+        if (options.signal.aborted) finish(name, { result: "cancelled", detail: "not started: the build was cancelled" });
+        else start(name);
+        propagate();
       }
       if (running.size === 0) break;
       await Promise.race(running.values());
@@ -358,7 +380,7 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
     const state = context.keeper.lock.components[name];
     return state?.approvals.some((a) => a.outputHash === state.outputHash && a.check === undefined) ?? false;
   };
-  const awaitingApproval = [...done].filter(([name, r]) => r.result === "green" && ir.components.find((c) => c.name === name)!.autonomy === "supervised" && !approved(name)).map(([name]) => name);
+  const awaitingApproval = [...done].filter(([name, r]) => r.result === "green" && components.get(name)!.autonomy === "supervised" && !approved(name)).map(([name]) => name);
   const exitCode = counts.failed + counts["needs-human"] + counts.blocked + counts.cancelled > 0 ? 1 : 0;
   options.emit({ type: "done", counts, removed: 0, awaitingApproval, exitCode });
   return done;
@@ -376,7 +398,7 @@ function decide(context: Scheduling, name: string): Decision {
   }
   if (planned) return { kind: "build", reasons: planned };
   const built = keeper.lock.components[name];
-  const component = context.specIr.components.find((c) => c.name === name)!;
+  const component = componentNamed(context.specIr, name)!;
   const inputs = buildInputs(component, context.specIr, { ...context.seenDrift, lock: keeper.lock });
   if (built && inputHash(inputs) !== built.inputHash) {
     const changed = Object.entries(inputs.dependencyInterfaces).filter(([d, h]) => built.dependencyInterfaces[d] !== h).map(([d]) => d);

@@ -9,7 +9,7 @@
 import { join, posix, relative, resolve, sep } from "node:path";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import picomatch from "picomatch";
-import { normaliseGlob } from "../graph.js";
+import { normaliseGlob } from "../globs.js";
 import type { Component, Ir } from "../ir.js";
 import { BACKUP_FILE, LOCK_FILE } from "../lock/index.js";
 import { protectedChangeNotes } from "../ratchet/rules.js";

@@ -11,7 +11,7 @@ import type { CommandContext } from "./command.js";
 import { UserError } from "./command.js";
 import { projectDir } from "./check.js";
 import { lastBuilds, readJournal } from "../build/journal.js";
-import { normaliseGlob } from "../graph.js";
+import { normaliseGlob } from "../globs.js";
 import { sha256 } from "../hash.js";
 import { readLock } from "../lock/index.js";
 import { isSound, loadProject } from "../project.js";

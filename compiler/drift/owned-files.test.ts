@@ -7,7 +7,9 @@ import { sha256 } from "../hash.js";
 import type { Ir } from "../ir.js";
 import type { Lock } from "../lock/schema.js";
 import { compileTree } from "../project.js";
-import { findDrift, scanOwnedFiles, STAT_CACHE_PATH } from "./index.js";
+import picomatch from "picomatch";
+import { normaliseGlob } from "../globs.js";
+import { findDrift, matchOwners, scanOwnedFiles, STAT_CACHE_PATH } from "./index.js";
 
 const SYSTEM = `system shop {\n  root "sys"\n}\n`;
 const STORE = `component store {\n  owns "src/store/**"\n}\n`;
@@ -216,5 +218,22 @@ describe("scanOwnedFiles", () => {
     await rm(join(dir, "sys"), { recursive: true });
     const scan = await scanOwnedFiles(dir, irOf(SYSTEM, STORE));
     expect(scan.files).toEqual(new Map([["store", new Map()]]));
+  });
+});
+
+describe("matchOwners", () => {
+  it("finds the same owners as trying every glob on every path, for globs of every shape", () => {
+    const globs = ["src/store/**", "src/*.ts", "**/*.md", "docs/guide.md", "{lib,bin}/**", "./tools/", "src/st*/x.ts", "a/b/c/**", "a/**/z.txt", ".config/*"];
+    const ir = irOf(SYSTEM, ...globs.map((g, i) => `component c${i} {\n  owns "${g}"\n}\n`));
+    const paths = ["src/store/a.ts", "src/index.ts", "README.md", "docs/guide.md", "docs/other.md", "lib/x.js", "bin/run", "tools/t.sh", "src/store/x.ts",
+      "a/b/c/d/e.txt", "a/q/z.txt", "a/z.txt", ".config/rc", "other/file", "src/stuff/x.ts", "src"];
+    const expected = new Map<string, string[]>();
+    for (const path of paths) {
+      const owners = globs.flatMap((g, i) => (picomatch(normaliseGlob(g), { dot: true })(path) ? [`c${i}`] : []));
+      if (owners.length > 0) expected.set(path, owners);
+    }
+    expect(matchOwners(paths, ir).owners).toEqual(expected);
+    // the shapes above do share files: each extra owner is reported
+    expect(expected.get("docs/guide.md")).toEqual(["c2", "c3"]);
   });
 });

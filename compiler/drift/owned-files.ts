@@ -19,7 +19,7 @@ import {
   type CacheEntry, type FileStat, type StatCache,
 } from "./stat-cache.js";
 import { absentAs } from "../absent.js";
-import { normaliseGlob } from "../graph.js";
+import { GlobIndex, normaliseGlob } from "../globs.js";
 import { forEachLimited } from "../limit.js";
 
 /** Never part of the system: version control, installed packages, phoenix's own state. */
@@ -71,10 +71,12 @@ interface Owner {
  */
 export function matchOwners(paths: readonly string[], ir: Ir): { owners: Map<string, string[]>; diagnostics: Diagnostic[] } {
   const globs = compileOwners(ir);
+  const index = new GlobIndex();
+  globs.forEach((g, id) => index.add(g.glob.value, id));
   const owners = new Map<string, string[]>();
   const diagnostics: Diagnostic[] = [];
   for (const path of paths) {
-    const [first, ...others] = onePerComponent(globs.filter((g) => g.matches(path)));
+    const [first, ...others] = onePerComponent(index.mayMatch(path).map((id) => globs[id]!).filter((g) => g.matches(path)));
     if (!first) continue;
     owners.set(path, [first.component, ...others.map((o) => o.component)]);
     for (const o of others) {

@@ -8,7 +8,7 @@ import picomatch from "picomatch";
 import { checkSpecBytes, hasErrors, type SpecFile } from "../../spec-lang/index.js";
 import { UserError } from "../cli/command.js";
 import { listTree } from "../build/workspace/tree.js";
-import { normaliseGlob } from "../graph.js";
+import { normaliseGlob } from "../globs.js";
 import type { Ir } from "../ir.js";
 import { emptyLock, LOCK_FILE, parseLock, type Lock } from "../lock/index.js";
 import { compileTree } from "../project.js";

@@ -12,7 +12,7 @@ import { openSandbox, type Sandbox } from "../build/sandbox.js";
 import type { CheckOutcome } from "../build/types.js";
 import { hashMatching } from "../build/workspace/tree.js";
 import { createWorkspace, type Workspace } from "../build/workspace/workspace.js";
-import type { Component, Ir } from "../ir.js";
+import { componentNamed, type Component, type Ir } from "../ir.js";
 import type { Lock } from "../lock/index.js";
 import type { ComponentPlan } from "../plan.js";
 import { outputHash } from "../record.js";
@@ -55,7 +55,7 @@ async function runOne(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCh
 
 /** A judge's verdict on the files as they are: the model's (cached by outputs), or without a key the lock's for these same outputs. */
 async function judgeNow(options: VerifyOptions, ir: Ir, lock: Lock, owned: OwnedCheck, name: string, workspace: string): Promise<CheckOutcome | "skipped"> {
-  const component = ir.components.find((c) => c.name === name)!;
+  const component = componentNamed(ir, name)!;
   const rules = guardRules(component, ir, options.projectDir);
   const hashes = await hashMatching(workspace, rules.owned, rules.ownedRoots);
   const setup = judgeSetup(options.env);
