@@ -3,14 +3,16 @@
  * the owned files, and plan. The IO edge shared by diff, status and build; it never writes
  * phoenix.lock (only the stat cache under .phoenix/, which is a cache).
  */
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../spec-lang/index.js";
 import { containerHash } from "../generators/container.js";
 import { PROMPT_VERSION } from "../generators/prompts.js";
 import { findDrift, scanOwnedFiles } from "./drift/index.js";
 import { canonicalJson } from "./hash.js";
 import type { Component, Ir } from "./ir.js";
-import { readLock, type Lock } from "./lock/index.js";
+import { BACKUP_FILE, LOCK_FILE, readLock, type Lock } from "./lock/index.js";
+import { JOURNAL_FILE } from "./build/journal.js";
+import type { CommandInputs } from "./cli/command.js";
 import { planBuild, type Observations, type Plan } from "./plan.js";
 import { isSound, loadProject, type Project } from "./project.js";
 
@@ -36,6 +38,23 @@ export async function observeProject(dir: string, cwd: string): Promise<Observat
   const seen: Observations = { lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift, today: new Date().toISOString().slice(0, 10) };
   const plan = planBuild(project.desired, project.base, project.changedBy, seen);
   return { ok: true, project, lock, lockExists: exists, seen, plan, diagnostics };
+}
+
+/**
+ * Everything observeProject may read, relative to the project: the specs, the root (owned files,
+ * README, the container definition; wherever the container lies), phoenix.lock and its backup,
+ * and the journal (status reads it). A remembered answer holds while none of these change.
+ */
+export function observedInputs(dir: string, project: Project): CommandInputs {
+  const system = project.desired?.system ?? project.base?.system;
+  const trees = ["specs"];
+  if (system) {
+    const root = resolve(dir, system.root);
+    const container = resolve(root, system.container);
+    trees.push(relative(dir, root) || ".");
+    if (relative(root, container).startsWith("..")) trees.push(relative(dir, container) || ".");
+  }
+  return { trees, files: [LOCK_FILE, BACKUP_FILE, JOURNAL_FILE] };
 }
 
 /**

@@ -2,25 +2,15 @@
  * Finding and reading spec files: the file-system edge of the language stages.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
+
+export { findProjectRoot } from "./project-root.js";
 
 /** Every spec file under the given paths, with all their diagnostics. */
 export interface LoadedSpecs {
   files: SpecFile[];
   diagnostics: Diagnostic[];
-}
-
-/** The nearest directory at or above `start` that holds a specs/ folder, or undefined. */
-export function findProjectRoot(start: string): string | undefined {
-  let dir = resolve(start);
-  for (;;) {
-    if (existsSync(join(dir, "specs"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 /**

@@ -282,12 +282,20 @@ function nodes(n: CstNode, label: string): CstNode[] {
   return (n.children[label] ?? []) as CstNode[];
 }
 
+/**
+ * The last real token under `n`. Each label's children are in source order, so only the last
+ * one with a real token is a candidate: the walk follows one path down, not the whole subtree.
+ */
 function lastToken(n: CstNode): IToken | undefined {
   let last: IToken | undefined;
-  for (const children of Object.values(n.children)) {
-    for (const child of children) {
+  for (const label in n.children) {
+    const children = n.children[label]!;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
       const candidate = "children" in child ? lastToken(child) : real(child) ? child : undefined;
-      if (candidate && (!last || candidate.startOffset > last.startOffset)) last = candidate;
+      if (!candidate) continue;
+      if (!last || candidate.startOffset > last.startOffset) last = candidate;
+      break;
     }
   }
   return last;

@@ -10,7 +10,7 @@ import type { Check } from "../ir.js";
 import { duration } from "../spec-changes.js";
 import { parseCoverage } from "./coverage.js";
 import { formatFailure, parseFailures } from "./failures.js";
-import { runProcess, tail } from "./process.js";
+import { runProcess, tail } from "./process/index.js";
 import type { Sandbox } from "./sandbox.js";
 import { withToolPath } from "./tool-path.js";
 import type { CheckOutcome } from "./types.js";

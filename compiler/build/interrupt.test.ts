@@ -98,3 +98,28 @@ describe("Ctrl-C", () => {
     expect((await runPhoenix(["build", "--sandbox", "none", "extra"], { cwd: dir })).exitCode).toBe(0);
   }, 60_000);
 });
+
+describe("kill -9 while a program runs", () => {
+  it("leaves no program behind: the launcher that started the agent kills it when phoenix dies", async () => {
+    const dir = await calcProject({
+      log: "agent-log",
+      math: { "*": { write: version(1).plan["math"] as never, sleepMs: 30_000 } },
+    });
+    const child = execa("node", [phoenixBin, "build", "--sandbox", "none", "math"], { cwd: dir, reject: false });
+    const log = join(dir, "agent-log", "runs.log");
+    for (let waited = 0; !(existsSync(log) && (await readFile(log, "utf8")).includes("math 1 start")); waited += 50) {
+      if (waited > 30_000) throw new Error("the agent never started");
+      await sleep(50);
+    }
+    expect(await processesIn(dir)).not.toEqual([]);
+    child.kill("SIGKILL");
+    await child;
+    // the agent would sleep 30 s more; it goes within moments of phoenix
+    let left = await processesIn(dir);
+    for (let waited = 0; left.length > 0 && waited < 5_000; waited += 100) {
+      await sleep(100);
+      left = await processesIn(dir);
+    }
+    expect(left).toEqual([]);
+  }, 60_000);
+});

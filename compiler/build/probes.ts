@@ -10,7 +10,7 @@ import { UserError } from "../cli/command.js";
 import { meets, ms, unmetMessage } from "../expectations.js";
 import type { Check } from "../ir.js";
 import { duration } from "../spec-changes.js";
-import { tail } from "./process.js";
+import { tail } from "./process/index.js";
 import { withToolPath } from "./tool-path.js";
 import type { Sandbox } from "./sandbox.js";
 import type { CheckOutcome } from "./types.js";

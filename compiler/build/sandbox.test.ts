@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { tempDir } from "../../fixtures/run-phoenix.js";
 import { runCheck } from "./checks.js";
-import { runProcess } from "./process.js";
+import { runProcess } from "./process/index.js";
 import { openSandbox } from "./sandbox.js";
 import type { Check } from "../ir.js";
 

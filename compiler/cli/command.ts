@@ -11,6 +11,17 @@ export interface CommandContext {
   cwd: string;
   stdout: Writable;
   stderr: Writable;
+  /**
+   * Set when the answer may be remembered (memoized.ts): a command calls it with everything it
+   * read, relative to the project, and its output is replayed while none of that changes.
+   */
+  reportInputs?: (inputs: CommandInputs) => void;
+}
+
+/** What a command's answer was made from: folders read whole (recursively) and single files, present or not. */
+export interface CommandInputs {
+  trees: readonly string[];
+  files: readonly string[];
 }
 
 /** A command module: runs and returns its exit code (0 success, 1 failure with reasons). */

@@ -8,21 +8,23 @@ import { reportDiagnostics } from "./report.js";
 import { targetClosure } from "./targets.js";
 import { diffJson, formatDiff, type DiffContext } from "../diff-format.js";
 import { LockError, lockDiagnostic } from "../lock/index.js";
-import { observeProject, type Observation } from "../observe.js";
+import { observedInputs, observeProject, type Observation } from "../observe.js";
 import type { Diagnostic } from "../../spec-lang/index.js";
 import { planOf, type Plan } from "../plan.js";
 
 export async function run(context: CommandContext): Promise<number> {
   const json = context.options["json"] === true;
+  const dir = projectDir(context.cwd);
   let seen: Observation;
   try {
-    seen = await observeProject(projectDir(context.cwd), context.cwd);
+    seen = await observeProject(dir, context.cwd);
   } catch (error) {
     // a program reading --json gets the documented shape whatever went wrong with the lock
     if (!json || !(error instanceof LockError)) throw error;
     writeJson(context, noDiff([lockDiagnostic(error)]));
     return 1;
   }
+  context.reportInputs?.(observedInputs(dir, seen.project));
   if (!seen.ok) {
     if (json) writeJson(context, noDiff(seen.diagnostics));
     else reportDiagnostics(seen.diagnostics, seen.project.files.length, "text", context.stdout);

@@ -3,11 +3,13 @@ import type { CommandContext } from "./command.js";
 import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
 import { lastBuilds, readJournal } from "../build/journal.js";
-import { observeProject } from "../observe.js";
+import { observedInputs, observeProject } from "../observe.js";
 import { formatStatus, statusRows } from "../status-board.js";
 
 export async function run(context: CommandContext): Promise<number> {
-  const seen = await observeProject(projectDir(context.cwd), context.cwd);
+  const dir = projectDir(context.cwd);
+  const seen = await observeProject(dir, context.cwd);
+  context.reportInputs?.(observedInputs(dir, seen.project));
   if (!seen.ok) {
     reportDiagnostics(seen.diagnostics, seen.project.files.length, context.options["json"] === true ? "json" : "text", context.stdout);
     return 1;

@@ -10,7 +10,7 @@ import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { UserError } from "../../compiler/cli/command.js";
-import { runProcess, tail } from "../../compiler/build/process.js";
+import { runProcess, tail } from "../../compiler/build/process/index.js";
 import { withToolPath } from "../../compiler/build/tool-path.js";
 import { PROGRAM_AGENT_NOTE } from "../prompts.js";
 import type { AgentProvider, AgentResult, AgentTask } from "./agent.js";

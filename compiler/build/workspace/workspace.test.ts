@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "../../../fixtures/run-phoenix.js";
-import { runProcess } from "../process.js";
+import { runProcess } from "../process/index.js";
 import { openSandbox, type Sandbox } from "../sandbox.js";
 import { createCopyWorkspace } from "./copy.js";
 import { opaqueInArchive } from "./opaque.js";
