@@ -166,6 +166,21 @@ function nested(a: string, b: string): boolean {
   return a === "" || b === "" || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
+/**
+ * A matcher for one owned glob, as picomatch matches it (dotfiles included). The common shape,
+ * a plain folder and everything below it (`src/store/**`), is a prefix test: compiling 10,000
+ * globs with picomatch is a tenth of a second per thousand.
+ */
+export function globMatcher(glob: string): (path: string) => boolean {
+  const normal = normaliseGlob(glob);
+  const folder = normal.endsWith("/**") ? normal.slice(0, -3) : undefined;
+  if (folder !== undefined && /^[\w. -]+(\/[\w. -]+)*$/.test(folder) && !folder.split("/").some((s) => s === "." || s === "..")) {
+    const prefix = `${folder}/`;
+    return (path) => path === folder || path.startsWith(prefix);
+  }
+  return picomatch(normal, { dot: true });
+}
+
 /** `./src/` and `src/**` are one glob: a leading `./` goes, a trailing `/` means everything below. */
 export function normaliseGlob(glob: string): string {
   return glob.replace(/^\.\//, "").replace(/\/+$/, "/**");

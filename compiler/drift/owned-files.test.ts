@@ -223,10 +223,12 @@ describe("scanOwnedFiles", () => {
 
 describe("matchOwners", () => {
   it("finds the same owners as trying every glob on every path, for globs of every shape", () => {
-    const globs = ["src/store/**", "src/*.ts", "**/*.md", "docs/guide.md", "{lib,bin}/**", "./tools/", "src/st*/x.ts", "a/b/c/**", "a/**/z.txt", ".config/*"];
+    const globs = ["src/store/**", "src/*.ts", "**/*.md", "docs/guide.md", "{lib,bin}/**", "./tools/", "src/st*/x.ts", "a/b/c/**", "a/**/z.txt", ".config/*",
+      "with space/**", "a+b/**", "v1.2/**", "x/./y/**", ".hidden/**"];
     const ir = irOf(SYSTEM, ...globs.map((g, i) => `component c${i} {\n  owns "${g}"\n}\n`));
     const paths = ["src/store/a.ts", "src/index.ts", "README.md", "docs/guide.md", "docs/other.md", "lib/x.js", "bin/run", "tools/t.sh", "src/store/x.ts",
-      "a/b/c/d/e.txt", "a/q/z.txt", "a/z.txt", ".config/rc", "other/file", "src/stuff/x.ts", "src"];
+      "a/b/c/d/e.txt", "a/q/z.txt", "a/z.txt", ".config/rc", "other/file", "src/stuff/x.ts", "src", "src/store",
+      "with space/f", "with spaces/f", "a+b/c", "ab/c", "v1.2/x", "v1x2/x", "x/y/z", ".hidden/.rc", "a/b/c"];
     const expected = new Map<string, string[]>();
     for (const path of paths) {
       const owners = globs.flatMap((g, i) => (picomatch(normaliseGlob(g), { dot: true })(path) ? [`c${i}`] : []));

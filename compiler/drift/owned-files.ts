@@ -9,7 +9,6 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import picomatch from "picomatch";
 import { diagnostic, type Diagnostic } from "../../spec-lang/index.js";
 import { sha256, type Hash } from "../hash.js";
 import type { Ir, Located } from "../ir.js";
@@ -19,7 +18,7 @@ import {
   type CacheEntry, type FileStat, type StatCache,
 } from "./stat-cache.js";
 import { absentAs } from "../absent.js";
-import { GlobIndex, normaliseGlob } from "../globs.js";
+import { GlobIndex, globMatcher } from "../globs.js";
 import { forEachLimited } from "../limit.js";
 
 /** Never part of the system: version control, installed packages, phoenix's own state. */
@@ -90,7 +89,7 @@ export function matchOwners(paths: readonly string[], ir: Ir): { owners: Map<str
 
 function compileOwners(ir: Ir): Owner[] {
   return ir.components.flatMap((c) => c.owns.map((glob) => ({
-    component: c.name, glob, matches: picomatch(normaliseGlob(glob.value), { dot: true }),
+    component: c.name, glob, matches: globMatcher(glob.value),
   })));
 }
 
