@@ -186,7 +186,7 @@ class LockKeeper {
     return next;
   }
 
-  /** An apply whose files are in place: its entry joins the lock now, on disk with the next write. */
+  /** An apply whose files are in place: its entry joins the lock now, on disk with the next write (any time, even during one). */
   stage(intent: ApplyIntent): void {
     const components = { ...this.lock.components };
     if (intent.state) components[intent.node] = intent.state;
@@ -220,7 +220,10 @@ class LockKeeper {
   private async write(): Promise<void> {
     const done = this.pending.splice(0);
     const started = performance.now();
-    this.lock = (await writeLock(this.projectDir, this.lock)).lock;
+    const snapshot = this.lock;
+    const written = (await writeLock(this.projectDir, snapshot)).lock;
+    // applies staged while it was written stay in memory, on disk with the next write
+    this.lock = this.lock === snapshot ? written : { ...this.lock, serial: written.serial };
     this.lastWriteMs = performance.now() - started;
     for (const intent of done) await finishApply(this.projectDir, intent, this.effects);
   }
@@ -433,9 +436,10 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
           });
           return;
         }
-        // nodes own disjoint files: their applies run side by side; the lock takes them in turn
+        // nodes own disjoint files: their applies run side by side, and join the lock in memory
+        // at once, even while it is being written (they are on disk with the next write)
         await applyNow();
-        await keeper.serial(async () => keeper.stage(full));
+        keeper.stage(full);
         keeper.writeSoon();
       },
       ask: (question) => keeper.update((lock) => {

@@ -10,7 +10,7 @@
  *
  * Only the upper layer holds changes: a file written, a whiteout (a 0/0 character device) for a
  * deletion, an opaque folder for a folder removed and made anew. So finding an attempt's changes
- * walks only what it wrote, never the whole root.
+ * walks only what it wrote, never the whole root, and starts no process.
  */
 import { constants, type Stats } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
@@ -35,18 +35,20 @@ export function overlayPathsUsable(paths: readonly string[]): boolean {
  * node, so a node costs no new process. Up to `size` overlays are kept.
  */
 export class OverlayPool {
-  private readonly idle: { mount: OverlayMount; reset: Promise<boolean> }[] = [];
+  private readonly idle: IdleMount[] = [];
 
   constructor(private readonly size = 4) {}
 
+  /** An idle mount of `rootDir`, one whose reset is done first; a new one when none is idle. */
   async take(rootDir: string, parentDir: string, label: string): Promise<OverlayMount> {
     for (;;) {
-      const index = this.idle.findIndex((entry) => entry.mount.rootDir === rootDir);
-      if (index < 0) return OverlayMount.start(rootDir, parentDir, label);
+      const mine = this.idle.filter((entry) => entry.mount.rootDir === rootDir);
+      if (mine.length === 0) return OverlayMount.start(rootDir, parentDir, label);
       // claimed before any await: two nodes starting together must never share a mount
-      const [entry] = this.idle.splice(index, 1);
-      if (await entry!.reset) return entry!.mount;
-      await entry!.mount.stop();
+      const entry = mine.find((e) => e.done) ?? mine[0]!;
+      this.idle.splice(this.idle.indexOf(entry), 1);
+      if (await entry.reset) return entry.mount;
+      await entry.mount.stop();
     }
   }
 
@@ -56,7 +58,9 @@ export class OverlayPool {
       void mount.stop();
       return;
     }
-    this.idle.push({ mount, reset: mount.reset() });
+    const entry: IdleMount = { mount, reset: mount.reset(), done: false };
+    void entry.reset.finally(() => (entry.done = true));
+    this.idle.push(entry);
   }
 
   async close(): Promise<void> {
@@ -65,6 +69,13 @@ export class OverlayPool {
       await entry.mount.stop();
     }));
   }
+}
+
+interface IdleMount {
+  mount: OverlayMount;
+  reset: Promise<boolean>;
+  /** Set once the reset has finished, well or not. */
+  done: boolean;
 }
 
 export async function createOverlayWorkspace(rootDir: string, parentDir: string, label: string, pool?: OverlayPool): Promise<Workspace> {
@@ -161,13 +172,39 @@ async function overlayChanges(mount: OverlayMount, lower: string): Promise<FileC
   await visit("");
   // a folder removed and made anew hides everything the root had in it; only a program can do
   // that (phoenix's own file tools remove files, never folders), so without one there is none
-  const opaque = programsRan ? await mount.opaqueFolders(folders) : [];
+  const opaque = programsRan ? await filterAsync(folders, (folder) => isOpaque(folder, upper, lower, mount.dir)) : [];
   for (const folder of opaque) {
     for (const [file] of await listTree(lower, [folder])) {
       if (!(await lstat(join(upper, file)).catch(absentAs(undefined)))) deleted(file);
     }
   }
   return [...out.values()].sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/**
+ * Whether an upper folder is opaque: made anew, hiding everything the root had in it. The kernel
+ * marks it with an extended attribute Node cannot read, so the merged view is asked instead: a
+ * name the root has in the folder and the upper layer lacks is missing there only behind an
+ * opaque folder. A name the root loses meanwhile (another node's apply) proves nothing, and the
+ * next one is asked.
+ */
+async function isOpaque(folder: string, upper: string, lower: string, merged: string): Promise<boolean> {
+  const [theirs, mine] = await Promise.all([readdir(join(lower, folder)), readdir(join(upper, folder))].map((p) => p.catch(absentAs([]))));
+  const written = new Set(mine);
+  for (const name of theirs!.filter((n) => !written.has(n))) {
+    if (await exists(join(merged, folder, name))) return false;
+    if (await exists(join(lower, folder, name))) return true;
+  }
+  return false; // nothing of the root's could be hidden here
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(absentAs(undefined))) !== undefined;
+}
+
+async function filterAsync<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(items.map(keep));
+  return items.filter((_, i) => kept[i]);
 }
 
 function isWhiteout(stats: Stats): boolean {

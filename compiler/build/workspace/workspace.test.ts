@@ -6,7 +6,6 @@ import { tempDir } from "../../../fixtures/run-phoenix.js";
 import { runProcess } from "../process/index.js";
 import { openSandbox, type Sandbox } from "../sandbox.js";
 import { createCopyWorkspace } from "./copy.js";
-import { opaqueInArchive } from "./opaque.js";
 import { createOverlayWorkspace, OverlayPool } from "./overlay.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
 
@@ -213,24 +212,6 @@ console.log(ws.dir.split("/")[2]); setInterval(() => {}, 1000);`;
     const chosen = await createWorkspace(join(dir, "root"), join(dir, "scratch"), "node", { choice: "copy" });
     expect(chosen.kind).toBe("copy");
     await chosen.discard();
-  });
-
-  it("reads opaque folders from a pax archive's headers", () => {
-    const block = (fields: Record<number, string>, type: string, size = 0) => {
-      const b = Buffer.alloc(512);
-      for (const [offset, value] of Object.entries(fields)) b.write(value, Number(offset));
-      b.write(size.toString(8).padStart(11, "0"), 124);
-      b.write(type, 156);
-      return b;
-    };
-    const record = "30 SCHILY.xattr.user.overlay.opaque=y\n".replace(/^30/, String("SCHILY.xattr.user.overlay.opaque=y\n".length + 3));
-    const body = Buffer.alloc(512);
-    body.write(record);
-    const archive = Buffer.concat([
-      block({ 0: "PaxHeaders/d" }, "x", Buffer.byteLength(record)), body, block({ 0: "d/" }, "5"),
-      block({ 0: "e/" }, "5"), Buffer.alloc(1024),
-    ]);
-    expect(opaqueInArchive(archive)).toEqual(["d"]);
   });
 });
 
