@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { readdirSync } from "node:fs";
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -121,5 +122,10 @@ describe("remembered answers", () => {
     expect(replay(dir, key)).toEqual({ stdout: "answer\n", exitCode: 0 });
     // an answer whose inputs were never named is not kept
     expect(finishMemo(dir, beginMemo(dir, "status")!, key, undefined, { stdout: "other\n", exitCode: 0 })).toBe(false);
+    expect(replay(dir, key)).toEqual({ stdout: "answer\n", exitCode: 0 });
+    // a memo torn or written by hand is no answer: the command runs
+    await writeFile(join(dir, ".phoenix", "memo", "status.json"), '{"version": 1, "key": "');
+    expect(replay(dir, key)).toBeUndefined();
+    expect(readdirSync(join(dir, ".phoenix", "memo"))).toEqual(["status.json"]); // no temp file left behind
   });
 });

@@ -2,14 +2,18 @@
  * One overlay mount, held by a small shell in a user and mount namespace of its own
  * (`unshare` -> `sh`). The shell mounts the overlay over the root's path, says `ready`, then
  * serves phoenix's requests one line at a time, for what only a process inside can do:
- * `reset`: unmount, empty the upper layer, mount again, so the mount serves another node.
+ *
+ * - `opaque`: which upper folders are opaque. The kernel marks them with the
+ *   user.overlay.opaque attribute, which Node cannot read and GNU tar can (opaque.ts);
+ * - `reset`: unmount, empty the upper layer, mount again, so the mount serves another node.
  *
  * The shell ends when its stdin closes, which phoenix's exit does too: the namespace, and with it
  * the mount, never outlives phoenix.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { opaqueInArchive } from "./opaque.js";
 import { removeTree } from "./tree.js";
 
 const HOLDER_SCRIPT = String.raw`
@@ -19,6 +23,9 @@ mount_overlay || exit 1
 echo ready
 while IFS= read -r request; do
   case $request in
+    opaque)
+      if tar --create --format=posix --xattrs --xattrs-include=user.overlay.opaque --no-recursion -C "$upper" --null --files-from="$base/folders" --file="$base/folders.tar" 2>"$base/tar.err"
+      then echo ok; else echo "error tar: $(head -c 300 "$base/tar.err" | tr '\n' ' ')"; fi ;;
     reset)
       if umount "$root" && rm -rf "$upper" "$work" && mkdir "$upper" "$work" && mount_overlay
       then echo ok; else echo "error the overlay could not be mounted again"; fi ;;
@@ -64,6 +71,15 @@ export class OverlayMount {
 
   alive(): boolean {
     return this.holder.exitCode === null && this.holder.signalCode === null;
+  }
+
+  /** The folders among `folders` (relative to the upper layer) that are opaque. */
+  async opaqueFolders(folders: readonly string[]): Promise<string[]> {
+    if (folders.length === 0) return [];
+    await writeFile(join(this.base, "folders"), `${folders.join("\0")}\0`);
+    const reply = await this.request("opaque");
+    if (reply !== "ok") throw new Error(`cannot read the overlay's folders: ${reply.replace(/^error /, "")}`);
+    return opaqueInArchive(await readFile(join(this.base, "folders.tar")));
   }
 
   /** Empties the overlay for another use; false when that failed (then the mount is unusable). */

@@ -10,7 +10,7 @@
  *
  * Only the upper layer holds changes: a file written, a whiteout (a 0/0 character device) for a
  * deletion, an opaque folder for a folder removed and made anew. So finding an attempt's changes
- * walks only what it wrote, never the whole root, and starts no process.
+ * walks only what it wrote, never the whole root.
  */
 import { constants, type Stats } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
@@ -172,7 +172,8 @@ async function overlayChanges(mount: OverlayMount, lower: string): Promise<FileC
   await visit("");
   // a folder removed and made anew hides everything the root had in it; only a program can do
   // that (phoenix's own file tools remove files, never folders), so without one there is none
-  const opaque = programsRan ? await filterAsync(folders, (folder) => isOpaque(folder, upper, lower, mount.dir)) : [];
+  const maybe = programsRan ? await filterAsync(folders, (folder) => mayBeOpaque(folder, upper, lower, mount.dir)) : [];
+  const opaque = await mount.opaqueFolders(maybe);
   for (const folder of opaque) {
     for (const [file] of await listTree(lower, [folder])) {
       if (!(await lstat(join(upper, file)).catch(absentAs(undefined)))) deleted(file);
@@ -182,20 +183,19 @@ async function overlayChanges(mount: OverlayMount, lower: string): Promise<FileC
 }
 
 /**
- * Whether an upper folder is opaque: made anew, hiding everything the root had in it. The kernel
- * marks it with an extended attribute Node cannot read, so the merged view is asked instead: a
- * name the root has in the folder and the upper layer lacks is missing there only behind an
- * opaque folder. A name the root loses meanwhile (another node's apply) proves nothing, and the
- * next one is asked.
+ * False when an upper folder is certainly not opaque (made anew, hiding everything the root had
+ * in it), so that the exact question (the kernel's extended attribute, which only tar in the
+ * holder can read) is asked only of the few that may be. The merged view shows a name the root
+ * has in the folder and the upper layer lacks: then nothing is hidden. When it does not, that may
+ * be an opaque folder, or only the overlay not yet showing a file another node applied to the
+ * root meanwhile: the attribute decides.
  */
-async function isOpaque(folder: string, upper: string, lower: string, merged: string): Promise<boolean> {
+async function mayBeOpaque(folder: string, upper: string, lower: string, merged: string): Promise<boolean> {
   const [theirs, mine] = await Promise.all([readdir(join(lower, folder)), readdir(join(upper, folder))].map((p) => p.catch(absentAs([]))));
   const written = new Set(mine);
-  for (const name of theirs!.filter((n) => !written.has(n))) {
-    if (await exists(join(merged, folder, name))) return false;
-    if (await exists(join(lower, folder, name))) return true;
-  }
-  return false; // nothing of the root's could be hidden here
+  const candidate = theirs!.find((n) => !written.has(n));
+  // with nothing of the root's beside what was written, nothing can be hidden
+  return candidate !== undefined && !(await exists(join(merged, folder, candidate)));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { tempDir } from "../../../fixtures/run-phoenix.js";
 import { runProcess } from "../process/index.js";
 import { openSandbox, type Sandbox } from "../sandbox.js";
 import { createCopyWorkspace } from "./copy.js";
+import { opaqueInArchive } from "./opaque.js";
 import { createOverlayWorkspace, OverlayPool } from "./overlay.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
 
@@ -212,6 +213,39 @@ console.log(ws.dir.split("/")[2]); setInterval(() => {}, 1000);`;
     const chosen = await createWorkspace(join(dir, "root"), join(dir, "scratch"), "node", { choice: "copy" });
     expect(chosen.kind).toBe("copy");
     await chosen.discard();
+  });
+
+  it("reads opaque folders from a pax archive's headers", () => {
+    const block = (fields: Record<number, string>, type: string, size = 0) => {
+      const b = Buffer.alloc(512);
+      for (const [offset, value] of Object.entries(fields)) b.write(value, Number(offset));
+      b.write(size.toString(8).padStart(11, "0"), 124);
+      b.write(type, 156);
+      return b;
+    };
+    const record = "30 SCHILY.xattr.user.overlay.opaque=y\n".replace(/^30/, String("SCHILY.xattr.user.overlay.opaque=y\n".length + 3));
+    const body = Buffer.alloc(512);
+    body.write(record);
+    const archive = Buffer.concat([
+      block({ 0: "PaxHeaders/d" }, "x", Buffer.byteLength(record)), body, block({ 0: "d/" }, "5"),
+      block({ 0: "e/" }, "5"), Buffer.alloc(1024),
+    ]);
+    expect(opaqueInArchive(archive)).toEqual(["d"]);
+  });
+});
+
+describe("an overlay workspace over a root that changes", () => {
+  it("does not take a file another node applied to the root meanwhile for a change of its own", async () => {
+    const dir = await root();
+    await mkdir(join(dir, "root", "apps"));
+    const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node");
+    // a check looks for a folder that does not exist yet: the overlay remembers it missing
+    expect((await sh(ws, "ls apps/web")).exitCode).not.toBe(0);
+    await mkdir(join(dir, "root", "apps", "web"));
+    await writeFile(join(dir, "root", "apps", "web", "index.js"), "another node's");
+    await sh(ws, "echo mine > apps/mine.js");
+    expect(await ws.changes()).toEqual([{ path: "apps/mine.js", change: "added", kind: "file", size: 5 }]);
+    await ws.discard();
   });
 });
 
