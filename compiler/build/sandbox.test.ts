@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -25,6 +25,20 @@ describe("the bubblewrap sandbox", () => {
     expect(result.stderr).toMatch(/Read-only file system/);
     expect(await readFile(join(workspace, "inside.txt"), "utf8")).toBe("in\n");
     await expect(readFile(join(dir, "outside.txt"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("lets a check run the tools of a node_modules linked from under /tmp, which the private /tmp would hide", async () => {
+    const dir = await tempDir();
+    const tools = join(dir, "elsewhere", "node_modules");
+    await mkdir(join(tools, ".bin"), { recursive: true });
+    await writeFile(join(tools, ".bin", "greet"), "#!/bin/sh\necho hello from a linked tool\n");
+    await chmod(join(tools, ".bin", "greet"), 0o755);
+    const project = join(dir, "project");
+    await mkdir(join(project, "root"), { recursive: true });
+    await symlink(tools, join(project, "node_modules"));
+    const sandbox = await openSandbox("bwrap", { scratchDir: join(dir, ".phoenix"), onWarning: () => undefined });
+    const result = await runCheck({ check: check("greet"), owner: "x" }, { workspace: join(project, "root"), sandbox, readable: [project], env: process.env });
+    expect(result.verdict, result.evidence).toBe("pass");
   });
 
   it("cuts checks off the network unless the check says `network allow`", async () => {

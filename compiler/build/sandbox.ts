@@ -9,7 +9,8 @@
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { lstatSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../cli/command.js";
 import type { SandboxMode } from "./types.js";
@@ -75,6 +76,7 @@ function bubblewrap(bwrap: string): Sandbox {
       // later mounts win: the project shows read-only through the private /tmp, the workspace writable inside it
       const binds = [
         ...(confinement.readable ?? []).flatMap((path) => ["--ro-bind", path, path]),
+        ...linkedToolFolders([confinement.workspace, ...(confinement.readable ?? [])]).flatMap((path) => ["--ro-bind", path, path]),
         ...[confinement.workspace, ...(confinement.writable ?? [])].flatMap((path) => ["--bind", path, path]),
       ];
       return [
@@ -88,6 +90,36 @@ function bubblewrap(bwrap: string): Sandbox {
       ];
     },
   };
+}
+
+/**
+ * The real folders of `node_modules` symlinked from `from` or any folder above it, where they lie
+ * under /tmp: the private /tmp would hide them, and with them the tools checks run (tool-path.ts
+ * puts every node_modules/.bin from the workspace up on PATH). The demo's copy of the example
+ * links the repository's node_modules, which lies under /tmp when the repository was cloned there.
+ */
+function linkedToolFolders(from: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const start of from) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const folder = join(dir, "node_modules");
+      const stats = lstatSync(folder, { throwIfNoEntry: false });
+      if (stats?.isSymbolicLink()) {
+        const real = realpathIfAny(folder);
+        if (real?.startsWith("/tmp/")) out.add(real);
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return [...out];
+}
+
+function realpathIfAny(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined; // a dangling link hides nothing
+  }
 }
 
 type ProbeResult = { kind: "confined" } | { kind: "unavailable"; reason: string } | { kind: "leaked"; path: string };
