@@ -9,8 +9,9 @@
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { lstatSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { UserError } from "../cli/command.js";
 import type { SandboxMode } from "./types.js";
@@ -76,7 +77,7 @@ function bubblewrap(bwrap: string): Sandbox {
       // later mounts win: the project shows read-only through the private /tmp, the workspace writable inside it
       const binds = [
         ...(confinement.readable ?? []).flatMap((path) => ["--ro-bind", path, path]),
-        ...linkedToolFolders([confinement.workspace, ...(confinement.readable ?? [])]).flatMap((path) => ["--ro-bind", path, path]),
+        ...hiddenByPrivateTmp(confinement).flatMap((path) => ["--ro-bind", path, path]),
         ...[confinement.workspace, ...(confinement.writable ?? [])].flatMap((path) => ["--bind", path, path]),
       ];
       return [
@@ -93,11 +94,24 @@ function bubblewrap(bwrap: string): Sandbox {
 }
 
 /**
- * The real folders of `node_modules` symlinked from `from` or any folder above it, where they lie
- * under /tmp: the private /tmp would hide them, and with them the tools checks run (tool-path.ts
- * puts every node_modules/.bin from the workspace up on PATH). The demo's copy of the example
- * links the repository's node_modules, which lies under /tmp when the repository was cloned there.
+ * What the private /tmp would hide that a program needs, when it lies under /tmp: phoenix's own
+ * folder (its agents and tools, where a clone under /tmp puts them), and the real folders of the
+ * `node_modules` linked from the workspace's folders (tool-path.ts puts every node_modules/.bin
+ * from the workspace up on PATH; the demo's copy of the example links the repository's).
  */
+function hiddenByPrivateTmp(confinement: Confinement): string[] {
+  const linked = linkedToolFolders([confinement.workspace, ...(confinement.readable ?? [])]);
+  return PHOENIX_DIR.startsWith("/tmp/") ? [PHOENIX_DIR, ...linked] : linked;
+}
+
+/** The folder phoenix is installed in (its package.json's), from its sources or its build. */
+const PHOENIX_DIR = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+/** The real folders of `node_modules` symlinked from `from` or any folder above it, where they lie under /tmp. */
 function linkedToolFolders(from: readonly string[]): string[] {
   const out = new Set<string>();
   for (const start of from) {
