@@ -9,11 +9,12 @@ import {
   allTokens, BlockComment, UnterminatedBlockComment, UnterminatedString, UnterminatedTripleString,
 } from "./tokens.js";
 
-const lexer = new Lexer(allTokens, {
-  positionTracking: "full",
-  ensureOptimizations: false,
-  recoveryEnabled: true,
-});
+let lexer: InstanceType<typeof Lexer> | undefined;
+
+/** Made on first use: building it costs ~30 ms, and well-formed files never need it (quick-parse.ts). */
+function theLexer(): InstanceType<typeof Lexer> {
+  return (lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, recoveryEnabled: true }));
+}
 
 /** The tokens of one file, its comments, and the problems found while lexing. */
 export interface LexResult {
@@ -24,7 +25,7 @@ export interface LexResult {
 
 /** Splits `text` into tokens. Never throws. */
 export function lex(text: string, file: string): LexResult {
-  const result = lexer.tokenize(text);
+  const result = theLexer().tokenize(text);
   const diagnostics: Diagnostic[] = [];
   for (const error of result.errors) {
     const shown = describeCharacters(text.slice(error.offset, error.offset + error.length));

@@ -9,12 +9,8 @@ import { specParser } from "./parser.js";
 import { AstBuilder, type UnclosedBody } from "./to-ast.js";
 import { decodeSpecBytes } from "./source.js";
 import { LBrace, RBrace } from "./tokens.js";
+import { MAX_NESTING, quickParse } from "./quick-parse.js";
 
-/**
- * Blocks nest three deep at most (delta, modify, check). The parser recurses once per level and
- * a file of a thousand `{` exhausted its stack, so parsing stops well before that.
- */
-const MAX_NESTING = 32;
 
 /** A file's AST and every problem found on the way to it. */
 export interface ParseResult {
@@ -22,16 +18,26 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-/** Parses the text of one .phx file. */
+/**
+ * Parses the text of one .phx file: a well-formed file by the quick path, anything else by the
+ * full parser, which recovers from every error and reports each one.
+ */
 export function parseSpec(text: string, file: string): ParseResult {
+  const quick = quickParse(text, file);
+  return quick ? { ast: { path: file, ...quick }, diagnostics: [] } : fullParse(text, file);
+}
+
+/** Lexes with Chevrotain, parses to a CST and builds the AST from it, with recovery. */
+export function fullParse(text: string, file: string): ParseResult {
   const lexed = lex(text, file);
   const { tokens, tooDeep } = limitNesting(lexed.tokens, file);
-  specParser.input = tokens;
-  const cst = specParser.specFile();
+  const parser = specParser();
+  parser.input = tokens;
+  const cst = parser.specFile();
   const builder = new AstBuilder(file);
   const blocks = builder.blocks(cst);
   const ast: SpecFile = { path: file, blocks, comments: lexed.comments };
-  const parseErrors = parserDiagnostics(specParser.errors, builder.unclosed, text, file)
+  const parseErrors = parserDiagnostics(parser.errors, builder.unclosed, text, file)
     .filter((d) => !isEcho(d, lexed.diagnostics, tooDeep, text));
   const diagnostics = [...lexed.diagnostics, ...(tooDeep ? [tooDeep] : []), ...parseErrors, ...builder.diagnostics];
   if (blocks.length === 0 && diagnostics.length === 0) diagnostics.push(diagnostic("file-empty", startOfText(file)));

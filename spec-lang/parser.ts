@@ -307,8 +307,15 @@ interface RecoveryInternals {
   getFollowSetFromFollowKey(key: unknown): TokenType[];
 }
 
-/** The one parser instance; Chevrotain parsers are reused by resetting their input. */
-export const specParser = new SpecParser();
+let instance: SpecParser | undefined;
+
+/**
+ * The one parser instance; Chevrotain parsers are reused by resetting their input. Made on first
+ * use: its self-analysis costs ~50 ms, and well-formed files never need it (quick-parse.ts).
+ */
+export function specParser(): SpecParser {
+  return (instance ??= new SpecParser());
+}
 
 /** The CST node of a whole file. */
 export type SpecFileCst = CstNode;
