@@ -403,7 +403,8 @@ describe("writeLock", () => {
     );
     expect(await readFile(join(dir, LOCK_FILE))).toEqual(bytes);
     expect((await readdir(dir)).sort()).toEqual([".phoenix", LOCK_FILE, BACKUP_FILE, "specs"]);
-    expect(await readdir(join(dir, ".phoenix"))).toEqual([]);
+    // no temp file; only the first write's remembered text (lock-written.ts)
+    expect(await readdir(join(dir, ".phoenix"))).toEqual(["lock-written"]);
   });
 
   it("leaves the old file intact in a read-only directory (a real read-only mount, by bubblewrap)", async () => {
@@ -463,6 +464,38 @@ describe("writeLock", () => {
     expect(reads).toBeGreaterThan(10);
     expect(serials.size).toBeGreaterThan(2);
     expect((await readLock(dir)).lock.serial).toBe(151);
+  });
+});
+
+describe("reading back what phoenix wrote", () => {
+  it("gives the lock phoenix wrote without checking it again, the same as a full check gives", async () => {
+    const dir = await project();
+    const { lock } = await write(dir, sampleLock(0));
+    expect(await readFile(join(dir, ".phoenix", "lock-written"), "utf8")).toMatch(/^\S+ [0-9a-f]{64}\n$/);
+    const text = await readFile(join(dir, LOCK_FILE), "utf8");
+    expect((await readLock(dir)).lock).toEqual(parseLock(text));
+    expect((await readLock(dir)).lock).toEqual(lock);
+  });
+
+  it("checks a hand-edited lock in full, even one edit away from what phoenix wrote", async () => {
+    const dir = await project();
+    await write(dir, sampleLock(0));
+    const text = await readFile(join(dir, LOCK_FILE), "utf8");
+    await writeFile(join(dir, LOCK_FILE), text.replace(/"outputHash": "sha256:[0-9a-f]{64}"/, '"outputHash": "sha256:not-a-hash"'));
+    await expect(readLock(dir)).rejects.toThrow(/lock-corrupt: does not match the lock format: components\.\w+\.outputHash/);
+  });
+
+  it("checks the lock in full when what phoenix remembers of it is missing or from another build", async () => {
+    const dir = await project();
+    await write(dir, sampleLock(0));
+    const remembered = join(dir, ".phoenix", "lock-written");
+    const [, digest] = (await readFile(remembered, "utf8")).trim().split(" ");
+    const text = await readFile(join(dir, LOCK_FILE), "utf8");
+    // the same text, but a wrong remembered build: a valid lock still reads, an invalid one fails
+    await writeFile(remembered, `another-build ${digest}\n`);
+    expect((await readLock(dir)).lock).toEqual(parseLock(text));
+    await writeFile(join(dir, LOCK_FILE), text.replace('"version": 1', '"version": 1, "serial": -1'));
+    await expect(readLock(dir)).rejects.toThrow(LockError);
   });
 });
 

@@ -24,6 +24,7 @@ import { diagnostic, type Diagnostic } from "../../spec-lang/diagnostics.js";
 import { fsyncDirectory, writeFileAtomic, writeTemp } from "../atomic-write.js";
 import { LOCK_VERSION, lockSchema, type Lock } from "./schema.js";
 import { holdsWriterLock } from "./writer-lock.js";
+import { rememberWritten, wasWritten } from "./written.js";
 
 /** The lock's file name, at the project root. */
 export const LOCK_FILE = "phoenix.lock";
@@ -519,6 +520,7 @@ export async function readLock(projectDir: string, options: ReadOptions = {}): P
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { lock: emptyLock(), exists: false };
     throw new LockError({ code: "lock-unreadable", file: shown, reason: `cannot read it: ${describeIoError(error)}`, recovery: `check the file's permissions, or delete ${LOCK_FILE} to rebuild everything` });
   }
+  if (wasWritten(projectDir, bytes)) return { lock: JSON.parse(Buffer.from(bytes).toString("utf8")) as Lock, exists: true };
   try {
     return { lock: parseLock(bytes, shown), exists: true };
   } catch (error) {
@@ -576,6 +578,7 @@ export async function writeLock(projectDir: string, lock: Lock): Promise<WriteRe
     }
     await writeFileAtomic(path, text);
   });
+  rememberWritten(dir, text);
   const bytes = Buffer.from(text);
   await remember(path, bytes, text, next);
   return { written: true, serial: next.serial, lock: next };

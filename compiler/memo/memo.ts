@@ -7,10 +7,10 @@
  * does. Gradle's configuration cache and git's index make the same bet, with the same rule for
  * racy stats: a path that changed at or after the moment the answer began is never vouched for.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { codeIdentity } from "./code-identity.js";
 import { changedAtMs, unchanged, witness, type Witness } from "./witness.js";
 
 const MEMO_VERSION = 1;
@@ -97,16 +97,3 @@ function keyText(key: MemoKey): string {
   return JSON.stringify({ ...key, today: new Date().toISOString().slice(0, 10), code: codeIdentity() });
 }
 
-let identity: string | undefined;
-
-/**
- * This build of phoenix: the stats of its compiled files and its installed dependencies' lock.
- * A rebuilt phoenix may answer differently, so it never replays an older build's answer.
- */
-function codeIdentity(): string {
-  if (identity !== undefined) return identity;
-  const packageDir = fileURLToPath(new URL("../../../", import.meta.url));
-  const stamps = witness(packageDir, ["dist"], ["package.json", join("node_modules", ".package-lock.json")]).stamps;
-  identity = createHash("sha256").update(JSON.stringify(stamps)).digest("hex");
-  return identity;
-}
