@@ -42,12 +42,27 @@ interface SizeResult {
   staleSetMatchesNinja: boolean;
 }
 
+/**
+ * `phoenix check` on the corpus. The throughput is the corpus over the time beyond what a check
+ * of one small file takes (starting node and loading phoenix, ~0.25 s here, is not parsing);
+ * the gross figure, start-up included, is printed beside it.
+ */
+interface ParseResult {
+  megabytes: number;
+  seconds: number;
+  /** `phoenix check` of a one-component file: start-up, nearly all of it. */
+  startupSeconds: number;
+  megabytesPerSecond: number;
+  grossMegabytesPerSecond: number;
+  peakRssMb: number;
+}
+
 interface Results {
   machine: string;
   node: string;
   at: string;
   sizes: SizeResult[];
-  parse: { megabytes: number; seconds: number; megabytesPerSecond: number; peakRssMb: number };
+  parse: ParseResult;
   targets: { name: string; value: string; target: string; met: boolean }[];
 }
 
@@ -203,10 +218,18 @@ async function benchParse(): Promise<Results["parse"]> {
   await Promise.all(chunks.map((text, f) => writeFile(join(dir, "specs", `part${f}.phx`), text)));
   let bytes = 0;
   for (let f = 0; f < chunks.length; f++) bytes += (await stat(join(dir, "specs", `part${f}.phx`))).size;
-  const timing = measure(phoenixArgv("check", "specs"), dir, 3);
+  const timing = measure(phoenixArgv("check", "specs"), dir, RUNS);
+  await mkdir(join(dir, "one"));
+  await writeFile(join(dir, "one", "part0.phx"), componentSpec(0, []));
+  const startup = measure(phoenixArgv("check", "one"), dir, RUNS);
   await rm(dir, { recursive: true, force: true });
   const megabytes = bytes / 1024 / 1024;
-  return { megabytes: round(megabytes), seconds: round(timing.medianMs / 1000), megabytesPerSecond: round(megabytes / (timing.medianMs / 1000)), peakRssMb: timing.peakRssMb ?? 0 };
+  const seconds = timing.medianMs / 1000;
+  const parsing = Math.max(0.001, (timing.medianMs - startup.medianMs) / 1000);
+  return {
+    megabytes: round(megabytes), seconds: round(seconds), startupSeconds: round(startup.medianMs / 1000),
+    megabytesPerSecond: round(megabytes / parsing), grossMegabytesPerSecond: round(megabytes / seconds), peakRssMb: timing.peakRssMb ?? 0,
+  };
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -233,7 +256,7 @@ function targets(sizes: readonly SizeResult[], parse: Results["parse"]): Results
     out.push({ name: "peak RSS at 10,000", value: `${rss} MB`, target: "under 400 MB", met: rss < 400 });
     out.push({ name: "stale set equals ninja's after a spec edit (10,000)", value: String(big.staleSetMatchesNinja), target: "true", met: big.staleSetMatchesNinja });
   }
-  out.push({ name: "parse + validate", value: `${parse.megabytesPerSecond} MB/s`, target: "at least 10 MB/s", met: parse.megabytesPerSecond >= 10 });
+  out.push({ name: "parse + validate (start-up not counted)", value: `${parse.megabytesPerSecond} MB/s`, target: "at least 10 MB/s", met: parse.megabytesPerSecond >= 10 });
   if (small) out.push({ name: "initial build of 1,000", value: `${small.nodesPerSecond} nodes/s`, target: "at least 50 nodes/s", met: small.nodesPerSecond >= 50 });
   return out;
 }
@@ -246,7 +269,9 @@ function table(results: Results): string {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join("  "));
-  const parse = `parse + validate: ${results.parse.megabytes} MB in ${results.parse.seconds}s = ${results.parse.megabytesPerSecond} MB/s (peak RSS ${results.parse.peakRssMb} MB)`;
+  const p = results.parse;
+  const parse = `parse + validate: ${p.megabytes} MB in ${p.seconds}s, of which ${p.startupSeconds}s start-up (a one-file check) = ${p.megabytesPerSecond} MB/s`
+    + ` (${p.grossMegabytesPerSecond} MB/s with start-up; peak RSS ${p.peakRssMb} MB)`;
   const goals = results.targets.map((t) => `${t.met ? "met " : "MISS"}  ${t.name}: ${t.value} (${t.target})`);
   return [`phoenix bench on ${results.machine}, node ${results.node}, median of ${RUNS} runs`, "", ...lines, "", parse, "", ...goals].join("\n");
 }

@@ -4,7 +4,13 @@
  */
 export function absentAs<T>(value: T): (error: NodeJS.ErrnoException) => T {
   return (error) => {
-    if (error.code === "ENOENT" || error.code === "ENOTDIR" || error.code === "ELOOP") return value;
+    if (isAbsent(error)) return value;
     throw error;
   };
+}
+
+/** The same judgement for a synchronous call's error: the path is not there (or loops). */
+export function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP";
 }

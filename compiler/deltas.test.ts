@@ -171,6 +171,20 @@ describe("modify", () => {
   });
 });
 
+describe("the base", () => {
+  it("is left as it was by every kind of change (the desired state shares what no delta changes)", () => {
+    const files = [parse(SYSTEM, "specs/system.phx"), parse(WEB, "specs/web.phx"), parse(OTHERS, "specs/others.phx")];
+    const untouched = structuredClone(resolveSpecTree(files, "specs").base!);
+    const folded = fold([
+      modifyWeb('    requirement WEB-2 MUST "Blue."\n    remove requirement WEB-3\n    depends_on store\n    owns "src/web2/**"', "d1"),
+      `delta d2 "More" {\n  modify api { depends_on legacy }\n  add component audit { owns "src/audit/**" }\n  remove component legacy\n}\n`,
+    ]);
+    expect(folded.problems).toEqual([]);
+    expect(named(folded.desired, "web").dependsOn.map((d) => d.value)).toEqual(["api", "store"]);
+    expect(folded.base).toEqual(untouched);
+  });
+});
+
 describe("add and remove component", () => {
   it("adds a component with every field, in name order", () => {
     const folded = fold([`delta audit "Log every sign-in" {

@@ -44,7 +44,9 @@ export function applyDeltas(base: Ir, deltas: readonly DeltaBlock[]): DesiredSta
       hash: shortHash(conflict.second.content), otherHash: shortHash(conflict.first.content),
     }));
   }
-  const desired: Ir = structuredClone(base);
+  // copy on write: the components no delta changes are shared with the base (copying all
+  // 10,000 took 0.4 s); fold copies each one before it changes it
+  const desired: Ir = { ...base, components: [...base.components] };
   const changedBy = new Map<string, string[]>();
   for (const delta of ordered) {
     if (broken.has(delta.name.name)) continue;
@@ -68,8 +70,10 @@ function fold(ir: Ir, delta: DeltaBlock): string[] {
     } else if (item.kind === "modify") {
       // Absent when this same delta removes it too (the check against the base cannot see that):
       // the removal wins whichever comes first, instead of crashing on the missing component.
-      const component = ir.components.find((c) => c.name === item.component.name);
-      if (!component) continue;
+      const at = ir.components.findIndex((c) => c.name === item.component.name);
+      if (at < 0) continue;
+      const component = structuredClone(ir.components[at]!);
+      ir.components[at] = component;
       modify(component, item.items);
       changed.push(component.name);
     }

@@ -113,6 +113,16 @@ describe("cycles", () => {
     expect(buildOrder(ir)).toEqual(["free"]);
   });
 
+  it("reports a cycle through 20,000 components once, and orders a chain of 20,000, without running out of stack", () => {
+    const chain = (n: number, closed: boolean) => Array.from({ length: n }, (_, i) => one(`c${i}`, ...(i > 0 ? [`c${i - 1}`] : closed ? [`c${n - 1}`] : []))).join("");
+    const cycle = graphProblems(tree(chain(20_000, true))).map((d) => d.message);
+    expect(cycle).toHaveLength(1);
+    expect(cycle[0]).toMatch(/: c0 -> c19999 -> c19998 -> .* -> c1 -> c0$/);
+    const order = buildOrder(tree(chain(20_000, false)));
+    expect(order).toHaveLength(20_000);
+    expect([order[0], order[1], order.at(-1)]).toEqual(["c0", "c1", "c19999"]);
+  });
+
   it("reports the same cycles whatever order the components are declared in (property)", () => {
     const components = [one("a", "b"), one("b", "c"), one("c", "a"), one("d", "d", "a"), one("e", "a")];
     const names = ["a", "b", "c", "d", "e"];

@@ -3,53 +3,89 @@
  * that topological order builds dependencies first. Also the checks that need the whole graph:
  * unknown dependencies, cycles (reported as their full path) and overlapping owners. Pure.
  */
-import { alg, Graph } from "@dagrejs/graphlib";
 import { diagnostic, didYouMean, type Diagnostic } from "../spec-lang/index.js";
 import { GlobIndex, globsOverlap } from "./globs.js";
 import type { Component, Ir, Located } from "./ir.js";
+import { ReadyQueue } from "./ready-queue.js";
 
-/** Builds the graph of the components; depends_on entries naming no component are left out. */
-export function buildGraph(ir: Ir): Graph {
-  const graph = new Graph({ directed: true });
-  for (const c of ir.components) graph.setNode(c.name, c);
-  for (const c of ir.components) {
-    for (const d of c.dependsOn) if (graph.hasNode(d.value)) graph.setEdge(d.value, c.name);
+/**
+ * Each component's dependencies and dependents. Plain maps of lists: at 10,000 components a
+ * general graph library cost a second to build the graph three times over.
+ */
+export class DependencyGraph {
+  private readonly dependencies = new Map<string, string[]>();
+  private readonly dependents = new Map<string, string[]>();
+
+  /** Depends_on entries naming no component are left out (reported separately), and so are repeats. */
+  constructor(components: readonly Component[]) {
+    for (const c of components) {
+      this.dependencies.set(c.name, []);
+      this.dependents.set(c.name, []);
+    }
+    for (const c of components) {
+      const own = this.dependencies.get(c.name)!;
+      for (const d of c.dependsOn) {
+        const theirs = this.dependents.get(d.value);
+        if (!theirs || own.includes(d.value)) continue;
+        own.push(d.value);
+        theirs.push(c.name);
+      }
+    }
   }
-  return graph;
+
+  /** Every component's name, in the order the components came. */
+  nodes(): string[] {
+    return [...this.dependencies.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.dependencies.has(name);
+  }
+
+  /** What `name` depends on directly; nothing for an unknown name. */
+  dependenciesOf(name: string): readonly string[] {
+    return this.dependencies.get(name) ?? [];
+  }
+
+  /** What depends on `name` directly; nothing for an unknown name. */
+  dependentsOf(name: string): readonly string[] {
+    return this.dependents.get(name) ?? [];
+  }
+}
+
+/** The graph of the components. */
+export function buildGraph(ir: Ir): DependencyGraph {
+  return new DependencyGraph(ir.components);
 }
 
 /** Component names, dependencies before dependents, ties broken by name (stable output). */
-export function buildOrder(ir: Ir): string[] {
-  const graph = buildGraph(ir);
-  const indegree = new Map(graph.nodes().map((n) => [n, graph.predecessors(n)?.length ?? 0]));
-  const ready = graph.nodes().filter((n) => indegree.get(n) === 0).sort();
+export function buildOrder(ir: Ir, graph = buildGraph(ir)): string[] {
+  const names = graph.nodes().sort();
+  const unfinished = new Map(names.map((n) => [n, graph.dependenciesOf(n).length]));
+  const ready = new ReadyQueue(new Map(names.map((n, i) => [n, i])));
+  for (const n of names) if (unfinished.get(n) === 0) ready.push(n);
   const order: string[] = [];
-  while (ready.length > 0) {
-    const next = ready.shift()!;
+  for (let next = ready.shift(); next !== undefined; next = ready.shift()) {
     order.push(next);
-    for (const dependent of (graph.successors(next) ?? []).sort()) {
-      indegree.set(dependent, indegree.get(dependent)! - 1);
-      if (indegree.get(dependent) === 0) insertSorted(ready, dependent);
+    for (const dependent of graph.dependentsOf(next)) {
+      const left = unfinished.get(dependent)! - 1;
+      unfinished.set(dependent, left);
+      if (left === 0) ready.push(dependent);
     }
   }
   return order;
-}
-
-function insertSorted(list: string[], item: string): void {
-  const at = list.findIndex((x) => x > item);
-  list.splice(at < 0 ? list.length : at, 0, item);
 }
 
 /** `targets` and everything they depend on, transitively. */
 export function withDependencies(ir: Ir, targets: readonly string[]): Set<string> {
   const graph = buildGraph(ir);
   const out = new Set<string>();
-  const visit = (name: string) => {
-    if (out.has(name)) return;
+  const pending = [...targets];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (out.has(name)) continue;
     out.add(name);
-    for (const dependency of graph.predecessors(name) ?? []) visit(dependency);
-  };
-  targets.forEach(visit);
+    pending.push(...graph.dependenciesOf(name));
+  }
   return out;
 }
 
@@ -64,7 +100,8 @@ export function graphProblems(ir: Ir, removedBy: ReadonlyMap<string, string> = n
 
 function unknownDependencies(ir: Ir, removedBy: ReadonlyMap<string, string>): Diagnostic[] {
   const names = ir.components.map((c) => c.name);
-  return ir.components.flatMap((c) => c.dependsOn.filter((d) => !names.includes(d.value)).map((d) => {
+  const known = new Set(names);
+  return ir.components.flatMap((c) => c.dependsOn.filter((d) => !known.has(d.value)).map((d) => {
     const remover = removedBy.get(d.value);
     // the catalog's did-you-mean: a case or prefix match alone gave no hint for a typo (`sesions`)
     const hint = remover ? `: ${remover} removes it` : didYouMean(d.value, names);
@@ -81,12 +118,65 @@ function cycles(ir: Ir): Diagnostic[] {
   const graph = buildGraph(ir);
   const components = new Map(ir.components.map((c) => [c.name, c]));
   const out: Diagnostic[] = [];
-  const inCycles = alg.tarjan(graph).filter((scc) => scc.length > 1 || graph.hasEdge(scc[0]!, scc[0]!));
+  const inCycles = stronglyConnected(graph).filter((scc) => scc.length > 1 || graph.dependenciesOf(scc[0]!).includes(scc[0]!));
   for (const scc of inCycles) {
     const start = [...scc].sort()[0]!;
     const path = cyclePath(start, new Set(scc), components);
     const entry = components.get(start)!.dependsOn.find((d) => d.value === path[1])!;
     out.push(diagnostic("dependency-cycle", entry.at, { path: path.join(" -> ") }));
+  }
+  return out;
+}
+
+/**
+ * The strongly connected components of the graph (Tarjan's algorithm), each a list of names.
+ * Iterative: a chain of 10,000 dependencies is deeper than the call stack.
+ */
+function stronglyConnected(graph: DependencyGraph): string[][] {
+  const index = new Map<string, number>();
+  const lowlink = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  for (const root of graph.nodes()) {
+    if (index.has(root)) continue;
+    // each frame: a node and how many of its dependencies it has looked at
+    const frames: [string, number][] = [[root, 0]];
+    index.set(root, index.size);
+    lowlink.set(root, index.get(root)!);
+    stack.push(root);
+    onStack.add(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const [name, next] = frame;
+      const dependencies = graph.dependenciesOf(name);
+      if (next < dependencies.length) {
+        frame[1]++;
+        const dependency = dependencies[next]!;
+        if (!index.has(dependency)) {
+          index.set(dependency, index.size);
+          lowlink.set(dependency, index.get(dependency)!);
+          stack.push(dependency);
+          onStack.add(dependency);
+          frames.push([dependency, 0]);
+        } else if (onStack.has(dependency)) {
+          lowlink.set(name, Math.min(lowlink.get(name)!, index.get(dependency)!));
+        }
+        continue;
+      }
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent) lowlink.set(parent[0], Math.min(lowlink.get(parent[0])!, lowlink.get(name)!));
+      if (lowlink.get(name) !== index.get(name)) continue;
+      const scc: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        scc.push(member);
+      } while (member !== name);
+      out.push(scc);
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { meets, unmetMessage, type ObservedValues } from "./expectations.js";
 import { buildOrder } from "./graph.js";
-import { canonicalJson, inputHash, specContent, specHash, systemChecksHash, type BuildInputs, type Hash } from "./hash.js";
+import { canonicalJson, inputHash, specContent, specContentHash, systemChecksHash, type BuildInputs, type Hash } from "./hash.js";
 import type { Agent, Component, Ir } from "./ir.js";
 import type { ComponentState, Lock } from "./lock/schema.js";
 import { specChanges, type SpecChange } from "./spec-changes.js";
@@ -73,7 +73,8 @@ export function planBuild(desired: Ir, base: Ir, changedBy: ReadonlyMap<string, 
   const byName = new Map(desired.components.map((c) => [c.name, c]));
   // components in a cycle have no build order; a project with one has an error and is not planned
   const ordered = buildOrder(desired).map((name) => byName.get(name)!);
-  const planned = ordered.map((c) => planComponent(c, desired, inBase.has(c.name), changedBy.get(c.name) ?? [], seen));
+  const systemChecks = systemChecksHash(desired.system);
+  const planned = ordered.map((c) => planComponent(c, desired, inBase.has(c.name), changedBy.get(c.name) ?? [], seen, systemChecks));
   const desiredNames = new Set(desired.components.map((c) => c.name));
   const removed = Object.keys(seen.lock.components).filter((name) => !desiredNames.has(name)).sort().map((name) => removal(name, seen, changedBy));
   return planOf([...planned, ...removed]);
@@ -93,25 +94,32 @@ export function effectiveAgent(component: Component, ir: Ir): Agent | null {
   return component.agent ?? ir.system.agent ?? null;
 }
 
-/** What a build of `component` would be made from now. */
-export function buildInputs(component: Component, ir: Ir, seen: Observations): BuildInputs {
+/**
+ * What a build of `component` would be made from now. A caller planning many components passes
+ * what is the same for all (the system's checks' hash) and what it has already (the spec content).
+ */
+export function buildInputs(
+  component: Component, ir: Ir, seen: Observations, content = specContent(component), systemChecks = systemChecksHash(ir.system),
+): BuildInputs {
   const dependencyInterfaces = Object.fromEntries(component.dependsOn.map((d) => d.value).sort()
     .map((name) => [name, seen.lock.components[name]?.interfaceHash ?? null]));
   return {
-    specHash: specHash(component),
+    specHash: specContentHash(content),
     dependencyInterfaces,
     agent: effectiveAgent(component, ir),
     promptVersion: seen.promptVersion,
     containerHash: seen.containerHash,
-    systemChecksHash: systemChecksHash(ir.system),
+    systemChecksHash: systemChecks,
   };
 }
 
-function planComponent(component: Component, ir: Ir, inBase: boolean, deltas: string[], seen: Observations): ComponentPlan {
-  const inputs = buildInputs(component, ir, seen);
+function planComponent(component: Component, ir: Ir, inBase: boolean, deltas: string[], seen: Observations, systemChecks: Hash): ComponentPlan {
+  const content = specContent(component);
+  const inputs = buildInputs(component, ir, seen, content, systemChecks);
   const built = seen.lock.components[component.name];
   const drift = [...(seen.drift.get(component.name) ?? [])];
-  const changes = specChanges(built?.spec, specContent(component));
+  // the spec hash is the content's identity: equal hashes, nothing to compare line by line
+  const changes = built?.specHash === inputs.specHash ? [] : specChanges(built?.spec, content);
   const reasons = built ? staleReasons(component, built, inputs, drift, deltas, seen.today) : [notBuilt(inBase, deltas)];
   const action: ComponentAction = !built ? "add" : reasons.length > 0 ? "rebuild" : "none";
   return { name: component.name, action, reasons, changes, drift, deltas, inputs, inputHash: inputHash(inputs) };

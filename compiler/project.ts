@@ -11,7 +11,7 @@ import {
 import { coverageProblems, withoutSystemCovered } from "./coverage.js";
 import { applyDeltas } from "./deltas.js";
 import { graphProblems } from "./graph.js";
-import { componentNamed, irSchema, type Ir } from "./ir.js";
+import { componentNamed, type Ir } from "./ir.js";
 import { resolveSpecTree } from "./resolve.js";
 import { displayPath, loadSpecs } from "./spec-files.js";
 
@@ -48,9 +48,9 @@ export async function loadProject(dir: string, cwd: string): Promise<Project> {
 export function compileTree(files: readonly SpecFile[], specsDir: string): Omit<Project, "dir" | "files"> {
   const resolved = resolveSpecTree(files, specsDir);
   if (!resolved.base) return { changedBy: new Map(), diagnostics: resolved.diagnostics };
+  // the IR is what every later stage trusts; that it always matches irSchema is held by
+  // compile-fuzz.test.ts on thousands of trees (checking it here cost 0.25 s at 10,000 components)
   const folded = applyDeltas(resolved.base, resolved.deltas);
-  // the IR is what every later stage trusts; a shape that breaks its schema is phoenix's bug
-  irSchema.parse(folded.desired);
   const diagnostics = [
     ...resolved.diagnostics, ...folded.diagnostics, ...graphProblems(folded.desired, removals(resolved.deltas, folded.desired)),
     ...coverageProblems(resolved.base, folded, resolved.deltas),

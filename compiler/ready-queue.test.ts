@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../fixtures/random.js";
+import { seededRandom } from "../fixtures/random.js";
 import { ReadyQueue } from "./ready-queue.js";
 
 describe("ReadyQueue", () => {

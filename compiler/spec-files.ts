@@ -1,15 +1,12 @@
 /**
  * Finding and reading spec files: the file-system edge of the language stages.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { forEachLimited } from "./limit.js";
 import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
 
 export { findProjectRoot } from "./project-root.js";
-
-/** Spec files read at once: enough to keep the disk busy, far below any open-file limit. */
-const READ_CONCURRENCY = 32;
 
 /** Every spec file under the given paths, with all their diagnostics. */
 export interface LoadedSpecs {
@@ -55,14 +52,9 @@ export async function loadSpecs(paths: readonly string[], cwd: string): Promise<
       continue;
     }
     if (found.length === 0) diagnostics.push(diagnostic("no-spec-files", fileStart(shown), { path: shown }));
-    // read side by side (one at a time, 10,000 small files wait on the disk in turn), parsed in order
-    const contents = new Map<string, Buffer | Error>();
-    await forEachLimited(found, READ_CONCURRENCY, async (file) => {
-      contents.set(file, await readFile(file).catch((error: Error) => error));
-    });
     for (const file of found) {
       const name = displayPath(file, cwd);
-      const bytes = contents.get(file)!;
+      const bytes = readSpecFile(file);
       if (bytes instanceof Error) {
         diagnostics.push(diagnostic("file-unreadable", fileStart(name), { reason: describeIoError(bytes) }));
         continue;
@@ -74,6 +66,18 @@ export async function loadSpecs(paths: readonly string[], cwd: string): Promise<
   }
   diagnostics.push(...validateSpecTree(files));
   return { files, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/**
+ * A spec file's bytes, or why they cannot be read. Synchronous on purpose: spec files are small,
+ * and 10,000 of them read through the thread pool took 0.9 s here against 0.15 s read in turn.
+ */
+function readSpecFile(file: string): Buffer | Error {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 /** A path as shown to the user: relative to cwd when inside it, with forward slashes. */

@@ -17,7 +17,7 @@ import type { Diagnostic } from "../../spec-lang/index.js";
 import { UserError } from "../cli/command.js";
 import { checkTargets } from "../cli/targets.js";
 import { buildGraph, withDependencies } from "../graph.js";
-import { ReadyQueue } from "./ready-queue.js";
+import { ReadyQueue } from "../ready-queue.js";
 import { inputHash } from "../hash.js";
 import { componentNamed, type Agent, type Component, type Ir } from "../ir.js";
 import { readLock, withWriterLock, writeLock, type Lock } from "../lock/index.js";
@@ -310,7 +310,7 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
   const position = new Map(scope.map((name, i) => [name, i]));
   const components = new Map(ir.components.map((c) => [c.name, c]));
   const inScope = (name: string) => position.has(name);
-  const unfinished = new Map(scope.map((name) => [name, (graph.predecessors(name) ?? []).filter(inScope).length]));
+  const unfinished = new Map(scope.map((name) => [name, graph.dependenciesOf(name).filter(inScope).length]));
   const buildable = new ReadyQueue(position);
   const reasons = new Map<string, string[]>();
   const done = new Map<string, Done>();
@@ -337,7 +337,7 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
     for (let name = settled.pop(); name !== undefined; name = settled.pop()) {
       const outcome = done.get(name)!;
       const passed = outcome.result === "green" || outcome.result === "unchanged";
-      for (const dependent of (graph.successors(name) ?? []).filter(inScope)) {
+      for (const dependent of graph.dependentsOf(name).filter(inScope)) {
         if (done.has(dependent)) continue;
         if (!passed) {
           finish(dependent, { result: "blocked", detail: `blocked by ${name} (${outcome.result})` });

@@ -67,7 +67,9 @@ describe("the cache file", () => {
     dirs.push(dir);
     const good = JSON.parse(serialiseStatCache("sys", 5n, new Map([["a.ts", { ...STAT, hash: HASH }]])));
     const bad = ["", "{", "[]", JSON.stringify({ ...good, version: 2 }), JSON.stringify({ ...good, writtenAtNs: 5 }),
-      JSON.stringify({ ...good, entries: [{ ...good.entries[0], size: "-1" }] })];
+      JSON.stringify({ ...good, entries: [{ ...good.entries[0], size: "-1" }] }), JSON.stringify({ ...good, entries: [null] }),
+      JSON.stringify({ ...good, entries: [{ ...good.entries[0], hash: "sha256:short" }] }), JSON.stringify({ ...good, root: 5 }),
+      JSON.stringify({ ...good, entries: [{ ...good.entries[0], path: undefined }] })];
     await readStatCache(dir, "sys").then((c) => expect(c).toBeUndefined()); // none at all
     await mkdir(join(dir, ".phoenix"));
     for (const text of bad) {
