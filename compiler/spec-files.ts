@@ -38,10 +38,20 @@ function skippedDirectory(path: string, name: string): boolean {
   return name.startsWith(".") || name === "node_modules" || (name === "applied" && basename(dirname(path)) === "deltas");
 }
 
+export interface LoadOptions {
+  /**
+   * Keep of each file only its blocks' kinds and names (their items left out) when no file can
+   * hold a system block, for it has not the word: checking loose files needs no more, and holding
+   * every file's AST cost more than parsing them (collecting it). With a system block anywhere,
+   * every AST is kept, for the tree is compiled.
+   */
+  namesOnlyWithoutSystem?: boolean;
+}
+
 /** Reads, parses and validates every spec file under `paths`; file names in diagnostics are relative to `cwd`. */
-export async function loadSpecs(paths: readonly string[], cwd: string): Promise<LoadedSpecs> {
-  const files: SpecFile[] = [];
+export async function loadSpecs(paths: readonly string[], cwd: string, options: LoadOptions = {}): Promise<LoadedSpecs> {
   const diagnostics: Diagnostic[] = [];
+  const read: { name: string; bytes: Buffer }[] = [];
   for (const path of paths) {
     const shown = displayPath(path, cwd);
     let found: string[];
@@ -55,17 +65,23 @@ export async function loadSpecs(paths: readonly string[], cwd: string): Promise<
     for (const file of found) {
       const name = displayPath(file, cwd);
       const bytes = readSpecFile(file);
-      if (bytes instanceof Error) {
-        diagnostics.push(diagnostic("file-unreadable", fileStart(name), { reason: describeIoError(bytes) }));
-        continue;
-      }
-      const result = checkSpecBytes(bytes, name);
-      files.push(result.ast);
-      diagnostics.push(...result.diagnostics);
+      if (bytes instanceof Error) diagnostics.push(diagnostic("file-unreadable", fileStart(name), { reason: describeIoError(bytes) }));
+      else read.push({ name, bytes });
     }
   }
+  const namesOnly = options.namesOnlyWithoutSystem === true && !read.some((f) => f.bytes.includes("system"));
+  const files = read.map(({ name, bytes }) => {
+    const result = checkSpecBytes(bytes, name);
+    diagnostics.push(...result.diagnostics);
+    return namesOnly ? namesOf(result.ast) : result.ast;
+  });
   diagnostics.push(...validateSpecTree(files));
   return { files, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/** A file with its blocks' items left out. */
+function namesOf(file: SpecFile): SpecFile {
+  return { path: file.path, blocks: file.blocks.map((block) => ({ ...block, items: [] })), comments: [] };
 }
 
 /**

@@ -2,7 +2,7 @@
  * Turning literal token text into values: string escapes, triple-quoted indentation, durations.
  * Pure functions; problems come back as offsets into the literal so the caller can place them.
  */
-import { DURATION_UNITS } from "./tokens.js";
+import { DURATION_UNITS } from "./keywords.js";
 
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "\\": "\\", n: "\n", t: "\t" };
 

@@ -14,6 +14,7 @@ import type {
   Block, Comment, DurationLit, Item, NameRef, NumberLit, RemoveTarget, RequirementLevel, Span, TextItemKind, TextLit,
 } from "./ast.js";
 import { cookString, cookTripleString, durationMs } from "./literals.js";
+import { BLOCK_KEYWORDS, ITEM_KEYWORDS, LEVEL_WORDS } from "./keywords.js";
 
 /** What the scanner found. Keywords are words too: a word's meaning depends on where it stands. */
 const enum Kind { Word, String, TripleString, Duration, Number, LBrace, RBrace, Comma, Less, LessEqual, End }
@@ -22,8 +23,11 @@ const TEXT_ITEMS: ReadonlySet<string> = new Set<TextItemKind>([
   "description", "root", "container", "start", "ready", "interface", "run", "probe", "judge", "human",
 ]);
 const REMOVE_TARGETS: ReadonlySet<string> = new Set<RemoveTarget>(["component", "requirement", "check", "depends_on"]);
-/** Levels that may take a `NOT`, and those that stand alone. */
-const NEGATABLE_LEVELS: ReadonlySet<string> = new Set(["MUST", "SHALL", "SHOULD", "MAY"]);
+/** Levels that may take a `NOT` (and the level they make with it), and those that stand alone. */
+const NEGATED_LEVELS: ReadonlyMap<string, RequirementLevel> = new Map([
+  ["MUST", "MUST NOT"], ["SHALL", "SHALL NOT"], ["SHOULD", "SHOULD NOT"], ["MAY", "MAY NOT"],
+]);
+const NEGATABLE_LEVELS: ReadonlySet<string> = new Set(NEGATED_LEVELS.keys());
 const SINGLE_LEVELS: ReadonlySet<string> = new Set(["REQUIRED", "RECOMMENDED", "OPTIONAL"]);
 
 /**
@@ -32,6 +36,9 @@ const SINGLE_LEVELS: ReadonlySet<string> = new Set(["REQUIRED", "RECOMMENDED", "
  * thousand `{` exhausted the stack, so both stop well before that (the full one reports it).
  */
 export const MAX_NESTING = 32;
+
+/** Every keyword, by itself. */
+const KEYWORDS: ReadonlyMap<string, string> = new Map([...BLOCK_KEYWORDS, ...ITEM_KEYWORDS, ...LEVEL_WORDS].map((w) => [w, w]));
 
 /** Thrown inside the pass to give up; caught at its edge, never seen outside this module. */
 const GIVE_UP = Symbol("give up");
@@ -205,7 +212,7 @@ class QuickParser {
     if (NEGATABLE_LEVELS.has(level)) {
       this.next();
       if (this.kind === Kind.Word && this.image() === "NOT") {
-        words = `${level} NOT`;
+        words = NEGATED_LEVELS.get(level)!;
         this.next();
         levelSpan = this.joined(levelStart);
       }
@@ -227,7 +234,9 @@ class QuickParser {
 
   /** The span from `first` to the end of the last token consumed. */
   private joined(first: Span): Span {
-    return { ...first, end: this.lastEnd, endLine: this.lastEndLine, endColumn: this.lastEndColumn };
+    return {
+      file: this.file, line: first.line, column: first.column, offset: first.offset, end: this.lastEnd, endLine: this.lastEndLine, endColumn: this.lastEndColumn,
+    };
   }
 
   private name(): NameRef {
@@ -284,10 +293,14 @@ class QuickParser {
     return lit;
   }
 
-  /** The current token's word; gives up on anything else. */
+  /**
+   * The current token's word; gives up on anything else. A keyword comes back as the one shared
+   * string of it: the AST holds a `kind` per item, and a copy per item was memory to collect.
+   */
   private word(): string {
     if (this.kind !== Kind.Word) giveUp();
-    return this.image();
+    const image = this.image();
+    return KEYWORDS.get(image) ?? image;
   }
 
   private image(): string {

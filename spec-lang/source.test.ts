@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { isUtf8 } from "node:buffer";
 import { decodeSpecBytes, firstInvalidUtf8Byte, MAX_SPEC_FILE_BYTES } from "./source.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -66,5 +68,14 @@ describe("firstInvalidUtf8Byte", () => {
 
   it("accepts every well-formed sequence length", () => {
     expect(firstInvalidUtf8Byte(utf8("a é € 😀 \u{10FFFF}"))).toBe(-1);
+  });
+
+  it("judges every byte string as Node's validator does, which decoding asks first (property)", () => {
+    // bytes near the edges of the encoding: lead bytes, continuations, surrogates, the top code points
+    const edgy = fc.constantFrom(0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff);
+    fc.assert(fc.property(fc.array(fc.oneof(edgy, fc.integer({ min: 0, max: 255 })), { maxLength: 12 }), (bytes) => {
+      const buffer = Uint8Array.from(bytes);
+      expect(firstInvalidUtf8Byte(buffer) < 0).toBe(isUtf8(buffer));
+    }), { numRuns: 20_000, seed: 3629 });
   });
 });

@@ -1,38 +1,13 @@
 /**
- * Every token of the .phx language, and the keyword lists that both the lexer and the
- * TextMate grammar are generated from (so editor colouring and parsing cannot drift apart).
+ * Every token of the .phx language, made from the keyword lists (keywords.ts) that the TextMate
+ * grammar and the quick parser are made from too (so editor colouring and parsing cannot drift apart).
  */
 import { createToken, Lexer, type TokenType } from "./chevrotain.js";
+import { BLOCK_KEYWORDS, ITEM_KEYWORDS, LEVEL_WORDS, type BlockKeyword, type ItemKeyword, type LevelWord } from "./keywords.js";
 
-/** Words that open a top-level block. */
-export const BLOCK_KEYWORDS = ["system", "component", "delta"] as const;
-
-/** Words that open an item inside a block (system, component, check, delta, modify). */
-export const ITEM_KEYWORDS = [
-  "description", "root", "container", "start", "ready", "agent", "protect", "owns", "interface", "depends_on",
-  "autonomy", "requirement", "because", "decision", "answer", "check", "run", "probe", "judge",
-  "human", "timeout", "network", "expect", "samples", "votes", "covers", "advisory", "modify",
-  "base", "add", "remove",
-] as const;
-
-/** RFC 2119 / RFC 8174 words; they count only in capitals. */
-export const LEVEL_WORDS = [
-  "MUST", "NOT", "REQUIRED", "SHALL", "SHOULD", "RECOMMENDED", "MAY", "OPTIONAL",
-] as const;
-
-/** Identifiers with a fixed meaning in value position (coloured as constants by editors). */
-export const VALUE_WORDS = [
-  "supervised", "autonomous", "allow", "deny", "status",
-  "anthropic", "claude-code", "codex", "command", "scripted",
-  "p50", "p90", "p95", "p99", "max", "mean",
-] as const;
-
-/** Duration units and their length in milliseconds. */
-export const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-export type BlockKeyword = (typeof BLOCK_KEYWORDS)[number];
-export type ItemKeyword = (typeof ITEM_KEYWORDS)[number];
-export type LevelWord = (typeof LEVEL_WORDS)[number];
+export {
+  BLOCK_KEYWORDS, DURATION_UNITS, ITEM_KEYWORDS, LEVEL_WORDS, VALUE_WORDS, type BlockKeyword, type ItemKeyword, type LevelWord,
+} from "./keywords.js";
 
 // Categories let one grammar rule accept a family of tokens.
 /** Anything usable as a name: identifiers and every keyword (a check may be called `run`). */

@@ -21,10 +21,10 @@ const ALLOWED: Readonly<Record<Place, ReadonlySet<Item["kind"]>>> = {
   modify: new Set(["requirement", "check", "decision", "depends_on", "owns", "description", "interface", "remove"]),
 };
 
-/** Items that may appear at most once in one place. */
-const SINGLE: ReadonlySet<Item["kind"]> = new Set([
+/** Items that may appear at most once in one place, each with a bit of its own (see validatePlacement). */
+const SINGLE: ReadonlyMap<Item["kind"], number> = new Map(([
   "description", "root", "container", "start", "ready", "interface", "agent", "autonomy", "timeout", "network", "samples", "votes", "advisory",
-]);
+] as const).map((kind, i) => [kind, 1 << i]));
 
 /** Where an item that is misplaced belongs, said as a hint. */
 const HOME: Partial<Record<Item["kind"], string>> = {
@@ -114,40 +114,44 @@ function holdsOffset(span: Span, offsets: readonly number[]): boolean {
 /** A block with a syntax error gets only item-local checks; the items in it are asked again. */
 function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
   const whole = intact(block.span);
-  const owner = `${block.kind} ${block.name.name}`;
-  if (whole) validatePlacement(block.items, block.kind, owner, out);
+  if (whole) validatePlacement(block.items, block.kind, () => `${block.kind} ${block.name.name}`, out);
   validateItems(block.items, intact, out);
   if (block.kind === "component" && whole) validateComponent(block.name, block.items, out);
   if (block.kind === "system" && whole) validateSystem(block.name, block.items, out);
   for (const item of block.items) {
     if (item.kind === "modify") {
-      if (intact(item.span)) validatePlacement(item.items, "modify", `modify ${item.component.name}`, out);
+      if (intact(item.span)) validatePlacement(item.items, "modify", () => `modify ${item.component.name}`, out);
       validateItems(item.items, intact, out);
     } else if (item.kind === "add") {
       const addWhole = intact(item.span);
-      if (addWhole) validatePlacement(item.items, "component", `component ${item.component.name}`, out);
+      if (addWhole) validatePlacement(item.items, "component", () => `component ${item.component.name}`, out);
       validateItems(item.items, intact, out);
       if (addWhole) validateComponent(item.component, item.items, out);
     }
   }
 }
 
-function validatePlacement(items: readonly Item[], place: Place, owner: string, out: Diagnostic[]): void {
-  let seenSingle: Set<Item["kind"]> | undefined; // made on the first single item: most bodies hold one
+/**
+ * Items in a place that does not take them, and a second of a single item. `owner` says whose
+ * body it is ("component store"), made only for a message. The single items seen are bits of
+ * one number: a set per body, made and thrown away, cost more than the rest of the check.
+ */
+function validatePlacement(items: readonly Item[], place: Place, owner: () => string, out: Diagnostic[]): void {
+  let seenSingle = 0;
   for (const item of items) {
     if (!ALLOWED[place].has(item.kind) || (item.kind === "remove" && !removeAllowed(place, item.target))) {
       const hint = item.kind === "remove" ? removeHint(place) : HOME[item.kind];
-      out.push(diagnostic("misplaced-item", item.span, { keyword: keywordOf(item), context: owner, hint: hint ? ` (${hint})` : "" }));
+      out.push(diagnostic("misplaced-item", item.span, { keyword: keywordOf(item), context: owner(), hint: hint ? ` (${hint})` : "" }));
       continue;
     }
-    if (!SINGLE.has(item.kind)) continue;
-    seenSingle ??= new Set();
-    if (!seenSingle.has(item.kind)) {
-      seenSingle.add(item.kind);
+    const bit = SINGLE.get(item.kind);
+    if (bit === undefined) continue;
+    if ((seenSingle & bit) === 0) {
+      seenSingle |= bit;
       continue;
     }
     const first = items.find((other) => other.kind === item.kind)!;
-    out.push(diagnostic("duplicate-item", item.span, { keyword: item.kind, context: owner, line: first.span.line }));
+    out.push(diagnostic("duplicate-item", item.span, { keyword: item.kind, context: owner(), line: first.span.line }));
   }
 }
 
@@ -243,7 +247,7 @@ function validateComponent(name: NameRef, items: readonly Item[], out: Diagnosti
 }
 
 function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): void {
-  const owner = `check ${check.name.name}`;
+  const owner = () => `check ${check.name.name}`;
   if (whole) validatePlacement(check.items, "check", owner, out);
   let kind: CheckKind | undefined;
   for (const item of check.items) {
@@ -266,7 +270,7 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
     validateCheckOption(item, out);
   }
   uniqueReferences(check.items, "covers", out);
-  if (kind === "probe") oneExpectationPerMetric(check, owner, out);
+  if (kind === "probe") oneExpectationPerMetric(check, owner(), out);
 }
 
 /** Two bounds on one metric contradict each other or repeat; either way one of them is a mistake. */

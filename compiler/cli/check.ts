@@ -17,7 +17,7 @@ export async function run(context: CommandContext): Promise<number> {
 }
 
 async function checkPaths(paths: readonly string[], cwd: string): Promise<{ files: SpecFile[]; diagnostics: Diagnostic[] }> {
-  const loaded = await loadSpecs(paths, cwd);
+  const loaded = await loadSpecs(paths, cwd, { namesOnlyWithoutSystem: true });
   if (!loaded.files.some((f) => f.blocks.some((b) => b.kind === "system"))) return loaded;
   // the compiler (zod, the graph) loads only for a whole tree: checking loose files skips ~100 ms
   const [{ compileTree }, { withoutSystemCovered }] = await Promise.all([import("../project.js"), import("../coverage.js")]);
