@@ -89,6 +89,22 @@ describe("phoenix check on bad input", () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/^specs\/b\.phx:1:11: error duplicate-name: .*store.*specs\/a\.phx:2/m);
   });
+
+  it("checks loose files one by one and a tree with a system block as a whole, finding the problems between files in both", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "loose"));
+    await writeFile(join(dir, "loose", "a.phx"), 'component store { owns "src/a/**" depends_on ghost }\n');
+    await writeFile(join(dir, "loose", "b.phx"), 'component store { owns "src/b/**" }\n');
+    const loose = await runPhoenix(["check", "loose"], { cwd: dir });
+    expect(loose.stdout.split("\n").map((l) => l.replace(/:.*error /, " "))).toEqual([
+      "loose/b.phx duplicate-name: component 'store' is defined twice; the first is at loose/a.phx:1:11", "1 error, 0 warnings in 2 files",
+    ]);
+    await writeFile(join(dir, "loose", "system.phx"), "system s {}\n");
+    const tree = await runPhoenix(["check", "loose"], { cwd: dir });
+    expect(tree.exitCode).toBe(1);
+    expect(tree.stdout).toMatch(/^loose\/b\.phx:1:11: error duplicate-name/m);
+    expect(tree.stdout).toMatch(/^loose\/a\.phx:1:\d+: error unknown-component: .*ghost/m);
+  });
 });
 
 describe("a zero or huge count or duration in a project", () => {
