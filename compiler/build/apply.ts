@@ -57,6 +57,8 @@ const stagedSchema = intentSchema.extend({
   previous: previousSchema.optional(),
 });
 type Staged = z.infer<typeof stagedSchema>;
+/** An apply's record as it was written; it saves reading it back to apply it. */
+export type StagedApply = Staged;
 
 /** Where the version before a node's last apply is kept. */
 export function previousFile(projectDir: string, node: string): string {
@@ -69,13 +71,13 @@ export function applyFile(projectDir: string, node: string): string {
 }
 
 /** Writes the apply's record, reading the new content from `sourceDir`: after this returns, the apply will happen, now or after a crash. */
-export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<void> {
+export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<StagedApply> {
   const contents = new Map(await Promise.all(intent.writes.map(async (path) => [path, await readFile(join(sourceDir, path))] as const)));
-  await stageApplyOf(projectDir, intent, contents);
+  return stageApplyOf(projectDir, intent, contents);
 }
 
 /** Writes the apply's record with the new content given. */
-export async function stageApplyOf(projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>): Promise<void> {
+export async function stageApplyOf(projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>): Promise<StagedApply> {
   const staged: Staged = {
     ...intent,
     contents: Object.fromEntries(intent.writes.map((path) => [path, Buffer.from(contents.get(path)!).toString("base64")])),
@@ -84,6 +86,7 @@ export async function stageApplyOf(projectDir: string, intent: ApplyIntent, cont
   const file = applyFile(projectDir, intent.node);
   await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, JSON.stringify(staged));
+  return staged;
 }
 
 async function previousOf(rootDir: string, intent: ApplyIntent): Promise<Previous> {
@@ -109,9 +112,12 @@ export async function completeApply(projectDir: string, intent: ApplyIntent, eff
   await finishApply(projectDir, intent, effects);
 }
 
-/** The intent's files written and deleted in the real tree (again, if they were), from its record. */
-export async function applyFiles(projectDir: string, intent: ApplyIntent): Promise<void> {
-  const staged = await readStaged(applyFile(projectDir, intent.node));
+/**
+ * The intent's files written and deleted in the real tree (again, if they were), from its record:
+ * the one just written when the caller has it, else the one on disk.
+ */
+export async function applyFiles(projectDir: string, intent: ApplyIntent, written?: StagedApply): Promise<void> {
+  const staged = written ?? await readStaged(applyFile(projectDir, intent.node));
   if (!staged) throw new Error(`the record of ${intent.node}'s apply is missing or unreadable (${applyFile(projectDir, intent.node)})`);
   const rootDir = join(projectDir, intent.root);
   const folders = new Set<string>();

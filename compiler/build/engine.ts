@@ -165,6 +165,12 @@ class LockKeeper {
   private pending: ApplyIntent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastWriteMs = 0;
+  /**
+   * Whether `lock.components` is also held by a lock being written (or just written, which
+   * writeLock remembers): it is copied before the next change, once per write, not per apply
+   * (a copy per apply made a 10,000-node build quadratic).
+   */
+  private componentsShared = true;
 
   constructor(private readonly projectDir: string, public lock: Lock, private readonly effects: Pick<ApplyEffects, "commit">) {}
 
@@ -174,6 +180,7 @@ class LockKeeper {
       const copy = structuredClone(this.lock);
       const result = change(copy);
       this.lock = copy;
+      this.componentsShared = false;
       await this.write();
       return result;
     });
@@ -188,10 +195,12 @@ class LockKeeper {
 
   /** An apply whose files are in place: its entry joins the lock now, on disk with the next write (any time, even during one). */
   stage(intent: ApplyIntent): void {
-    const components = { ...this.lock.components };
-    if (intent.state) components[intent.node] = intent.state;
-    else delete components[intent.node];
-    this.lock = { ...this.lock, components };
+    if (this.componentsShared) {
+      this.lock = { ...this.lock, components: { ...this.lock.components } };
+      this.componentsShared = false;
+    }
+    if (intent.state) this.lock.components[intent.node] = intent.state;
+    else delete this.lock.components[intent.node];
     this.pending.push(intent);
   }
 
@@ -221,6 +230,7 @@ class LockKeeper {
     const done = this.pending.splice(0);
     const started = performance.now();
     const snapshot = this.lock;
+    this.componentsShared = true;
     const written = (await writeLock(this.projectDir, snapshot)).lock;
     // applies staged while it was written stay in memory, on disk with the next write
     this.lock = this.lock === snapshot ? written : { ...this.lock, serial: written.serial };
@@ -424,8 +434,8 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
       apply: async (intent, workspaceDir) => {
         const full = { ...intent, root: ir.system.root };
         const applyNow = async () => {
-          await stageApply(projectDir, workspaceDir, full);
-          await applyFiles(projectDir, full);
+          const staged = await stageApply(projectDir, workspaceDir, full);
+          await applyFiles(projectDir, full, staged);
         };
         if (full.commit) {
           // a commit holds exactly its own node's files and entry: applied and written alone

@@ -5,7 +5,10 @@
  *
  * - `opaque`: which upper folders are opaque. The kernel marks them with the
  *   user.overlay.opaque attribute, which Node cannot read and GNU tar can (opaque.ts);
- * - `reset`: unmount, empty the upper layer, mount again, so the mount serves another node.
+ * - `reset`: unmount, mount again with fresh layers, so the mount serves another node. Layers are
+ *   made and removed eight pairs at a time, so a reset costs two programs (umount, mount) where
+ *   emptying the layers cost four (with rm and mkdir): on a 1,000-node build that was a tenth of
+ *   the machine's time.
  *
  * The shell ends when its stdin closes, which phoenix's exit does too: the namespace, and with it
  * the mount, never outlives phoenix.
@@ -16,19 +19,31 @@ import { join } from "node:path";
 import { opaqueInArchive } from "./opaque.js";
 import { removeTree } from "./tree.js";
 
+/** Layer pairs made (and removed) at once. */
+const LAYER_BATCH = 8;
+
 const HOLDER_SCRIPT = String.raw`
-root=$1 upper=$2 work=$3 base=$4
-mount_overlay() { mount -t overlay overlay -o "userxattr,lowerdir=$root,upperdir=$upper,workdir=$work" "$root"; }
-mount_overlay || exit 1
+root=$1 base=$2 n=0
+mount_overlay() { mount -t overlay overlay -o "userxattr,lowerdir=$root,upperdir=$base/upper$n,workdir=$base/work$n" "$root"; }
+# $1 (mkdir, or rm -rf: split into words on purpose) on the batch of layer pairs from $2 on
+pairs() {
+  command=$1 from=$2 i=$2
+  set --
+  while [ "$i" -lt $((from + ${LAYER_BATCH})) ]; do set -- "$@" "$base/upper$i" "$base/work$i"; i=$((i + 1)); done
+  $command "$@"
+}
+pairs mkdir 0 && mount_overlay || exit 1
 echo ready
 while IFS= read -r request; do
   case $request in
     opaque)
-      if tar --create --format=posix --xattrs --xattrs-include=user.overlay.opaque --no-recursion -C "$upper" --null --files-from="$base/folders" --file="$base/folders.tar" 2>"$base/tar.err"
+      if tar --create --format=posix --xattrs --xattrs-include=user.overlay.opaque --no-recursion -C "$base/upper$n" --null --files-from="$base/folders" --file="$base/folders.tar" 2>"$base/tar.err"
       then echo ok; else echo "error tar: $(head -c 300 "$base/tar.err" | tr '\n' ' ')"; fi ;;
     reset)
-      if umount "$root" && rm -rf "$upper" "$work" && mkdir "$upper" "$work" && mount_overlay
-      then echo ok; else echo "error the overlay could not be mounted again"; fi ;;
+      umount "$root" || { echo "error the overlay could not be unmounted"; continue; }
+      n=$((n + 1))
+      if [ $((n % ${LAYER_BATCH})) -eq 0 ]; then pairs "rm -rf" $((n - ${LAYER_BATCH})) && pairs mkdir "$n" || { echo "error the layers could not be made"; continue; }; fi
+      if mount_overlay; then echo "ok $n"; else echo "error the overlay could not be mounted again"; fi ;;
     *) echo "error unknown request: $request" ;;
   esac
 done
@@ -38,7 +53,8 @@ const START_TIMEOUT_MS = 10_000;
 export class OverlayMount {
   /** Where phoenix reads and writes the merged view: the root's path inside the holder's namespace. */
   readonly dir: string;
-  readonly upper: string;
+  /** Which pair of layers is mounted now: `upperN` and `workN` under the mount's folder. */
+  private layers = 0;
   /** Set when a program was started in the overlay since phoenix last looked at its changes. */
   programsRan = false;
   private readonly replies: ((line: string) => void)[] = [];
@@ -46,7 +62,11 @@ export class OverlayMount {
 
   private constructor(readonly rootDir: string, private readonly base: string, private readonly holder: ChildProcess) {
     this.dir = `/proc/${holder.pid}/root${rootDir}`;
-    this.upper = join(base, "upper");
+  }
+
+  /** The upper layer mounted now: where the overlay keeps what was written. */
+  get upper(): string {
+    return join(this.base, `upper${this.layers}`);
   }
 
   get pid(): number {
@@ -58,7 +78,6 @@ export class OverlayMount {
     await mkdir(parentDir, { recursive: true });
     const base = await mkdtemp(join(parentDir, `${label.replace(/[^\w.-]/g, "_")}-`));
     try {
-      await Promise.all([mkdir(join(base, "upper")), mkdir(join(base, "work"))]);
       let mount: OverlayMount | undefined;
       const holder = await startHolder(rootDir, base, (line) => mount?.replies.shift()?.(line));
       mount = new OverlayMount(rootDir, base, holder);
@@ -85,7 +104,10 @@ export class OverlayMount {
   /** Empties the overlay for another use; false when that failed (then the mount is unusable). */
   async reset(): Promise<boolean> {
     this.programsRan = false;
-    return this.alive() && (await this.request("reset").catch(() => "error")) === "ok";
+    const reply = this.alive() ? await this.request("reset").catch(() => "error") : "error";
+    const mounted = /^ok (\d+)$/.exec(reply);
+    if (mounted) this.layers = Number(mounted[1]);
+    return mounted !== null;
   }
 
   /** Ends the holder (the mount goes with its namespace) and removes the layers. Safe to call twice. */
@@ -138,7 +160,7 @@ export class OverlayMount {
 
 /** Starts the holder and waits for its `ready`; its later lines go to the mount's receive(). */
 async function startHolder(rootDir: string, base: string, onLine: (line: string) => void): Promise<ChildProcess> {
-  const argv = ["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c", HOLDER_SCRIPT, "phoenix-overlay", rootDir, join(base, "upper"), join(base, "work"), base];
+  const argv = ["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c", HOLDER_SCRIPT, "phoenix-overlay", rootDir, base];
   // its own process group: a Ctrl-C meant for the build must not pull the floor from under it
   const holder = spawn("unshare", argv, { stdio: ["pipe", "pipe", "pipe"], detached: true });
   let stderr = "";

@@ -152,8 +152,8 @@ describe("the overlay workspace", () => {
     const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node");
     await writeFile(join(ws.dir, "src", "a.js"), "changed");
     const [base] = await readdir(join(dir, "scratch"));
-    const stored = execFileSync("find", [join(dir, "scratch", base!, "upper"), "-type", "f"], { encoding: "utf8" }).trim().split("\n");
-    expect(stored).toEqual([join(dir, "scratch", base!, "upper", "src", "a.js")]);
+    const stored = execFileSync("find", [join(dir, "scratch", base!, "upper0"), "-type", "f"], { encoding: "utf8" }).trim().split("\n");
+    expect(stored).toEqual([join(dir, "scratch", base!, "upper0", "src", "a.js")]);
     await ws.discard();
   });
 
@@ -172,6 +172,26 @@ describe("the overlay workspace", () => {
     expect(await readFile(join(second.dir, "src", "applied.js"), "utf8")).toBe("applied");
     expect((await sh(second, "cat lib/x.js")).stdout).toBe("x");
     await second.discard();
+    await pool.close();
+    expect(await readdir(join(dir, "scratch"))).toEqual([]);
+  });
+
+  it("serves twenty nodes in turn from one mount, each time empty, keeping few layers on disk", async () => {
+    const dir = await root();
+    const pool = new OverlayPool();
+    let mountDir: string | undefined;
+    for (let node = 0; node < 20; node++) {
+      const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node", pool);
+      mountDir ??= ws.dir;
+      expect(ws.dir).toBe(mountDir);
+      expect(await ws.changes()).toEqual([]);
+      await writeFile(join(ws.dir, "src", `node${node}.js`), `${node}`);
+      expect((await ws.changes()).map((c) => c.path)).toEqual([`src/node${node}.js`]);
+      await ws.discard();
+    }
+    const [base] = await readdir(join(dir, "scratch"));
+    // layers are made and removed in batches: never more than two batches of pairs are kept
+    expect((await readdir(join(dir, "scratch", base!))).filter((name) => /^(upper|work)\d+$/.test(name)).length).toBeLessThanOrEqual(32);
     await pool.close();
     expect(await readdir(join(dir, "scratch"))).toEqual([]);
   });
