@@ -114,17 +114,17 @@ function holdsOffset(span: Span, offsets: readonly number[]): boolean {
 /** A block with a syntax error gets only item-local checks; the items in it are asked again. */
 function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
   const whole = intact(block.span);
-  if (whole) validatePlacement(block.items, block.kind, () => `${block.kind} ${block.name.name}`, out);
+  if (whole) validatePlacement(block.items, block.kind, block.kind, block.name.name, out);
   validateItems(block.items, intact, out);
   if (block.kind === "component" && whole) validateComponent(block.name, block.items, out);
   if (block.kind === "system" && whole) validateSystem(block.name, block.items, out);
   for (const item of block.items) {
     if (item.kind === "modify") {
-      if (intact(item.span)) validatePlacement(item.items, "modify", () => `modify ${item.component.name}`, out);
+      if (intact(item.span)) validatePlacement(item.items, "modify", "modify", item.component.name, out);
       validateItems(item.items, intact, out);
     } else if (item.kind === "add") {
       const addWhole = intact(item.span);
-      if (addWhole) validatePlacement(item.items, "component", () => `component ${item.component.name}`, out);
+      if (addWhole) validatePlacement(item.items, "component", "component", item.component.name, out);
       validateItems(item.items, intact, out);
       if (addWhole) validateComponent(item.component, item.items, out);
     }
@@ -132,16 +132,16 @@ function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
 }
 
 /**
- * Items in a place that does not take them, and a second of a single item. `owner` says whose
- * body it is ("component store"), made only for a message. The single items seen are bits of
+ * Items in a place that does not take them, and a second of a single item. `ownerKind` and
+ * `ownerName` say whose body it is ("component store"), joined only for a message. The single items seen are bits of
  * one number: a set per body, made and thrown away, cost more than the rest of the check.
  */
-function validatePlacement(items: readonly Item[], place: Place, owner: () => string, out: Diagnostic[]): void {
+function validatePlacement(items: readonly Item[], place: Place, ownerKind: string, ownerName: string, out: Diagnostic[]): void {
   let seenSingle = 0;
   for (const item of items) {
     if (!ALLOWED[place].has(item.kind) || (item.kind === "remove" && !removeAllowed(place, item.target))) {
       const hint = item.kind === "remove" ? removeHint(place) : HOME[item.kind];
-      out.push(diagnostic("misplaced-item", item.span, { keyword: keywordOf(item), context: owner(), hint: hint ? ` (${hint})` : "" }));
+      out.push(diagnostic("misplaced-item", item.span, { keyword: keywordOf(item), context: `${ownerKind} ${ownerName}`, hint: hint ? ` (${hint})` : "" }));
       continue;
     }
     const bit = SINGLE.get(item.kind);
@@ -151,7 +151,7 @@ function validatePlacement(items: readonly Item[], place: Place, owner: () => st
       continue;
     }
     const first = items.find((other) => other.kind === item.kind)!;
-    out.push(diagnostic("duplicate-item", item.span, { keyword: item.kind, context: owner(), line: first.span.line }));
+    out.push(diagnostic("duplicate-item", item.span, { keyword: item.kind, context: `${ownerKind} ${ownerName}`, line: first.span.line }));
   }
 }
 
@@ -247,8 +247,7 @@ function validateComponent(name: NameRef, items: readonly Item[], out: Diagnosti
 }
 
 function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): void {
-  const owner = () => `check ${check.name.name}`;
-  if (whole) validatePlacement(check.items, "check", owner, out);
+  if (whole) validatePlacement(check.items, "check", "check", check.name.name, out);
   let kind: CheckKind | undefined;
   for (const item of check.items) {
     if (!(CHECK_KINDS as readonly string[]).includes(item.kind)) continue;
@@ -270,7 +269,7 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
     validateCheckOption(item, out);
   }
   uniqueReferences(check.items, "covers", out);
-  if (kind === "probe") oneExpectationPerMetric(check, owner(), out);
+  if (kind === "probe") oneExpectationPerMetric(check, `check ${check.name.name}`, out);
 }
 
 /** Two bounds on one metric contradict each other or repeat; either way one of them is a mistake. */
