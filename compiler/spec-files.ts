@@ -3,7 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
 
 export { findProjectRoot } from "./project-root.js";
@@ -98,9 +98,21 @@ function readSpecFile(file: string): Buffer | Error {
 
 /** A path as shown to the user: relative to cwd when inside it, with forward slashes. */
 export function displayPath(path: string, cwd: string): string {
+  // the usual case, a plain path under a plain cwd, without path.relative's work (once per spec file)
+  if (isPlainUnder(path, cwd)) return path.slice(cwd.length + 1).split(sep).join("/");
   const rel = relative(cwd, resolve(cwd, path));
   const shown = rel === "" ? "." : rel.startsWith("..") ? resolve(cwd, path) : rel;
   return shown.split(sep).join("/");
+}
+
+/** `path` lies under the folder `cwd`, and neither has a `.`, `..` or empty segment to resolve. */
+function isPlainUnder(path: string, cwd: string): boolean {
+  return path.length > cwd.length + 1 && path.startsWith(cwd) && path[cwd.length] === sep && isPlainAbsolute(cwd)
+    && !path.includes(`${sep}.`) && !path.includes(`${sep}${sep}`) && !path.endsWith(sep);
+}
+
+function isPlainAbsolute(dir: string): boolean {
+  return isAbsolute(dir) && dir.length > 1 && !dir.endsWith(sep) && !dir.includes(`${sep}.`) && !dir.includes(`${sep}${sep}`);
 }
 
 /** The span of a whole-file problem: line 1, column 1. */
