@@ -17,7 +17,7 @@ import {
   abandonStatCache, beginStatCache, cachedHash, commitStatCache, fileStat, readStatCache,
   type CacheEntry, type FileStat, type StatCache,
 } from "./stat-cache.js";
-import { isAbsent } from "../absent.js";
+import { unlessAbsent } from "../absent.js";
 import { GlobIndex, globMatcher } from "../globs.js";
 
 /** Never part of the system: version control, installed packages, phoenix's own state. */
@@ -122,12 +122,7 @@ function listFiles(root: string): string[] {
 
 /** A folder's entries; none when it vanished or is not a folder. */
 function entriesOf(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    if (isAbsent(error)) return [];
-    throw error;
-  }
+  return unlessAbsent(() => readdirSync(dir, { withFileTypes: true })) ?? [];
 }
 
 /** Hashes of the regular files among `paths`, from the cache where it vouches for them. */
@@ -149,22 +144,13 @@ function hashFiles(root: string, paths: readonly string[], cache: StatCache | un
 
 /** The stat of a regular file (through a symlink); undefined for anything else or nothing. */
 function statFile(path: string): FileStat | undefined {
-  try {
-    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-    return stats?.isFile() ? fileStat(stats) : undefined;
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
+  const stats = unlessAbsent(() => statSync(path, { bigint: true }));
+  return stats?.isFile() ? fileStat(stats) : undefined;
 }
 
 function hashFile(path: string): Hash | undefined {
-  try {
-    return sha256(readFileSync(path));
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
+  const bytes = unlessAbsent(() => readFileSync(path));
+  return bytes && sha256(bytes);
 }
 
 function filesByComponent(ir: Ir, owners: ReadonlyMap<string, string[]>, entries: ReadonlyMap<string, CacheEntry>): Map<string, Map<string, Hash>> {
