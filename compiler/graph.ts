@@ -53,9 +53,16 @@ export class DependencyGraph {
   }
 }
 
-/** The graph of the components. */
+const graphs = new WeakMap<Ir, DependencyGraph>();
+
+/**
+ * The graph of the components, made once per IR (an IR is never changed once made: deltas copy
+ * what they change), for the compile's checks, the plan's order and the build's scheduler alike.
+ */
 export function buildGraph(ir: Ir): DependencyGraph {
-  return new DependencyGraph(ir.components);
+  let graph = graphs.get(ir);
+  if (!graph) graphs.set(ir, (graph = new DependencyGraph(ir.components)));
+  return graph;
 }
 
 /** Component names, dependencies before dependents, ties broken by name (stable output). */
