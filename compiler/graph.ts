@@ -38,10 +38,6 @@ export class DependencyGraph {
     return [...this.dependencies.keys()];
   }
 
-  has(name: string): boolean {
-    return this.dependencies.has(name);
-  }
-
   /** What `name` depends on directly; nothing for an unknown name. */
   dependenciesOf(name: string): readonly string[] {
     return this.dependencies.get(name) ?? [];
@@ -66,7 +62,8 @@ export function buildGraph(ir: Ir): DependencyGraph {
 }
 
 /** Component names, dependencies before dependents, ties broken by name (stable output). */
-export function buildOrder(ir: Ir, graph = buildGraph(ir)): string[] {
+export function buildOrder(ir: Ir): string[] {
+  const graph = buildGraph(ir);
   const names = graph.nodes().sort();
   const unfinished = new Map(names.map((n) => [n, graph.dependenciesOf(n).length]));
   const ready = new ReadyQueue(new Map(names.map((n, i) => [n, i])));

@@ -133,8 +133,9 @@ function validateBlock(block: Block, intact: Intact, out: Diagnostic[]): void {
 
 /**
  * Items in a place that does not take them, and a second of a single item. `ownerKind` and
- * `ownerName` say whose body it is ("component store"), joined only for a message. The single items seen are bits of
- * one number: a set per body, made and thrown away, cost more than the rest of the check.
+ * `ownerName` say whose body it is ("component store"), joined only for a message. The single
+ * items seen are bits of one number: a set per body, made and thrown away, cost more than the
+ * rest of the check.
  */
 function validatePlacement(items: readonly Item[], place: Place, ownerKind: string, ownerName: string, out: Diagnostic[]): void {
   let seenSingle = 0;

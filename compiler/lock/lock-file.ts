@@ -8,7 +8,8 @@
  * - parseLock / serializeLock are pure. parseLock never throws anything but LockError, whose
  *   message places the problem (`phoenix.lock:LINE:COL: error lock-corrupt: ...`) and says how
  *   to recover.
- * - readLock reads (a missing file is not an error: nothing was built yet).
+ * - readLock reads (a missing file is not an error: nothing was built yet); the exact text
+ *   phoenix wrote last is not checked against the schema again (written.ts).
  * - writeLock and restoreLock change the file; both need the writer lock (withWriterLock in
  *   writer-lock.ts). Every change is atomic (../atomic-write.ts) and keeps the version it replaces
  *   as `phoenix.lock.bak`.
