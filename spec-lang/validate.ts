@@ -41,6 +41,7 @@ const HOME: Partial<Record<Item["kind"], string>> = {
 
 const CHECK_KINDS = ["run", "probe", "judge", "human"] as const;
 type CheckKind = (typeof CHECK_KINDS)[number];
+const IS_CHECK_KIND: ReadonlySet<string> = new Set(CHECK_KINDS);
 
 /** The check kinds each option applies to (options not listed apply to all). */
 const OPTION_KINDS: Partial<Record<Item["kind"], readonly CheckKind[]>> = {
@@ -251,7 +252,7 @@ function validateCheck(check: CheckItem, whole: boolean, out: Diagnostic[]): voi
   if (whole) validatePlacement(check.items, "check", "check", check.name.name, out);
   let kind: CheckKind | undefined;
   for (const item of check.items) {
-    if (!(CHECK_KINDS as readonly string[]).includes(item.kind)) continue;
+    if (!IS_CHECK_KIND.has(item.kind)) continue;
     if (kind) out.push(diagnostic("check-kind-twice", item.span, { check: check.name.name, first: kind }));
     else kind = item.kind as CheckKind;
   }
@@ -433,11 +434,16 @@ function uniqueNames(items: readonly Item[], kind: "requirement" | "decision" | 
 
 /** `depends_on c, c` or `covers X-1, X-1`: the list is a set, and its hash counts the second name. */
 function uniqueReferences(items: readonly Item[], keyword: "depends_on" | "covers", out: Diagnostic[]): void {
+  let only: NameRef | undefined; // as in uniqueNames: no map for a list of one
   let seen: Map<string, Span> | undefined;
   for (const item of items) {
     if (item.kind !== keyword) continue;
     for (const name of item.names) {
-      seen ??= new Map();
+      if (!only) {
+        only = name;
+        continue;
+      }
+      seen ??= new Map([[only.name, only.span]]);
       const earlier = seen.get(name.name);
       if (earlier) out.push(diagnostic("duplicate-reference", name.span, { keyword, name: name.name, line: earlier.line, column: earlier.column }));
       else seen.set(name.name, name.span);
