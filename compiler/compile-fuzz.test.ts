@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../fixtures/run-phoenix.js";
 import { parseSpec, type SpecFile } from "../spec-lang/index.js";
-import { irSchema } from "./ir.js";
+import { irSchema } from "./ir-schema.js";
 import { compileTree } from "./project.js";
 
 const SEED = 2119;

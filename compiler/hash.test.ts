@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, formatSpecFile, parseSpec, validateSpecFile, type SpecFile } from "../spec-lang/index.js";
 import { canonicalJson, inputHash, sha256, shortHash, specHash, type BuildInputs } from "./hash.js";
-import { componentNamed, irSchema, type Component, type Ir } from "./ir.js";
+import { componentNamed, type Component, type Ir } from "./ir.js";
+import { irSchema } from "./ir-schema.js";
 import { compileTree } from "./project.js";
 import { resolveSpecTree } from "./resolve.js";
 

@@ -7,7 +7,7 @@ import { join, relative, resolve } from "node:path";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../spec-lang/index.js";
 import { containerHash } from "../generators/container.js";
 import { PROMPT_VERSION } from "../generators/prompts.js";
-import { findDrift, scanOwnedFiles } from "./drift/index.js";
+import { findDrift, scanOwnedFiles, type ActualFiles } from "./drift/index.js";
 import { canonicalJson } from "./hash.js";
 import type { Component, Ir } from "./ir.js";
 import { BACKUP_FILE, LOCK_FILE, readLock, type Lock } from "./lock/index.js";
@@ -21,12 +21,16 @@ export type Observation =
   | {
     ok: true; project: Project & { base: NonNullable<Project["base"]>; desired: NonNullable<Project["desired"]> };
     lock: Lock; lockExists: boolean; seen: Observations; plan: Plan; diagnostics: Diagnostic[];
+    /** phoenix.lock is the very text phoenix wrote last (lock/written.ts). */
+    lockAsWritten: boolean;
+    /** Owned files on disk, per component, as the drift scan found them. */
+    owned: ActualFiles;
   };
 
 export async function observeProject(dir: string, cwd: string): Promise<Observation> {
   const project = await loadProject(dir, cwd);
   if (!isSound(project)) return { ok: false, project, diagnostics: project.diagnostics };
-  const { lock, exists } = await readLock(dir, { cwd });
+  const { lock, exists, asWritten } = await readLock(dir, { cwd });
   const root = join(dir, project.desired.system.root);
   const asBuilt = ownedAsBuilt(project.desired, lock);
   const drift = await findDrift(dir, asBuilt, lock);
@@ -37,7 +41,7 @@ export async function observeProject(dir: string, cwd: string): Promise<Observat
   const container = await containerHash(root, project.desired.system.container);
   const seen: Observations = { lock, containerHash: container, promptVersion: PROMPT_VERSION, drift: drift.drift, today: new Date().toISOString().slice(0, 10) };
   const plan = planBuild(project.desired, project.base, project.changedBy, seen);
-  return { ok: true, project, lock, lockExists: exists, seen, plan, diagnostics };
+  return { ok: true, project, lock, lockExists: exists, lockAsWritten: asWritten === true, seen, plan, diagnostics, owned: drift.files };
 }
 
 /**

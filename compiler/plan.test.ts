@@ -55,7 +55,10 @@ function compile(...files: string[]): Tree {
 const CONTAINER = sha256("Containerfile v1");
 const BUILT_AT = "2026-11-20T10:00:00.000Z";
 
-function observations(lock: Lock, change: Partial<Observations> = {}): Observations {
+/** What was observed, with the whole lock (the diff shows its serial). */
+type Seen = Observations & { lock: Lock };
+
+function observations(lock: Lock, change: Partial<Seen> = {}): Seen {
   return { lock, containerHash: CONTAINER, promptVersion: "prompts-1", drift: new Map(), ...change };
 }
 
@@ -78,7 +81,7 @@ function lockOf(tree: Tree, interfaces: Record<string, string> = {}): Lock {
   return lock;
 }
 
-function diffText(tree: Tree, seen: Observations): string {
+function diffText(tree: Tree, seen: Seen): string {
   const plan = planBuild(tree.desired, tree.base, tree.changedBy, seen);
   return formatDiff(plan, { deltas: [...new Set([...tree.changedBy.values()].flat())], lockSerial: seen.lock.serial, explain: false });
 }

@@ -58,7 +58,8 @@ export interface Plan {
 
 /** What was observed outside the specs. */
 export interface Observations {
-  lock: Lock;
+  /** Only its components are read: a caller planning a few components passes those it has. */
+  lock: Pick<Lock, "components">;
   /** The hash of the root's project-container now. */
   containerHash: Hash | null;
   promptVersion: string;
@@ -90,7 +91,7 @@ export function planOf(components: ComponentPlan[]): Plan {
 }
 
 /** The agent that builds a component: its own, else the system's. */
-export function effectiveAgent(component: Component, ir: Ir): Agent | null {
+export function effectiveAgent(component: Component, ir: Pick<Ir, "system">): Agent | null {
   return component.agent ?? ir.system.agent ?? null;
 }
 
@@ -99,7 +100,7 @@ export function effectiveAgent(component: Component, ir: Ir): Agent | null {
  * what is the same for all (the system's checks' hash) and what it has already (the spec content).
  */
 export function buildInputs(
-  component: Component, ir: Ir, seen: Observations, content = specContent(component), systemChecks = systemChecksHash(ir.system),
+  component: Component, ir: Pick<Ir, "system">, seen: Observations, content = specContent(component), systemChecks = systemChecksHash(ir.system),
 ): BuildInputs {
   const dependencyInterfaces = Object.fromEntries(component.dependsOn.map((d) => d.value).sort()
     .map((name) => [name, seen.lock.components[name]?.interfaceHash ?? null]));
@@ -113,7 +114,11 @@ export function buildInputs(
   };
 }
 
-function planComponent(component: Component, ir: Ir, inBase: boolean, deltas: string[], seen: Observations, systemChecks: Hash): ComponentPlan {
+/**
+ * One component's plan. planBuild calls it for every component; the plan memo (memo/plan-memo.ts)
+ * for the few an edit touched, with the lock entries they read.
+ */
+export function planComponent(component: Component, ir: Pick<Ir, "system">, inBase: boolean, deltas: string[], seen: Observations, systemChecks: Hash): ComponentPlan {
   const content = specContent(component);
   const inputs = buildInputs(component, ir, seen, content, systemChecks);
   const built = seen.lock.components[component.name];

@@ -26,6 +26,8 @@ export interface Project {
   /** The deltas folded into each component. */
   changedBy: Map<string, string[]>;
   diagnostics: Diagnostic[];
+  /** Those of `diagnostics` that one file shows on its own (its validation), the rest needing the tree. */
+  fileDiagnostics?: Diagnostic[];
 }
 
 /** True when the project has no errors, so its desired state can be trusted. */
@@ -41,7 +43,7 @@ export async function loadProject(dir: string, cwd: string): Promise<Project> {
   const rootProblems = compiled.base ? inspectRoot(dir, compiled.base) : [];
   const fileProblems = withoutSystemCovered(loaded.diagnostics, compiled);
   const diagnostics = [...fileProblems, ...compiled.diagnostics, ...rootProblems].sort(compareDiagnostics);
-  return { dir, files: loaded.files, ...compiled, diagnostics };
+  return { dir, files: loaded.files, ...compiled, diagnostics, fileDiagnostics: fileProblems };
 }
 
 /** The pure part: resolve, fold deltas, check the graph. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, parseSpec, validateSpecFile, validateSpecTree, type SpecFile } from "../spec-lang/index.js";
 import { specHash } from "./hash.js";
-import { componentNamed, DEFAULT_CONTAINER, DEFAULT_ROOT, irSchema, type Component, type Ir } from "./ir.js";
+import { componentNamed, DEFAULT_CONTAINER, DEFAULT_ROOT, type Component, type Ir } from "./ir.js";
+import { irSchema } from "./ir-schema.js";
 import { resolveSpecTree } from "./resolve.js";
 
 /** Parses each text as specs/fN.phx; any error in the inputs fails the test. */

@@ -7,14 +7,27 @@ import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
 import { targetClosure } from "./targets.js";
 import { diffJson, formatDiff, type DiffContext } from "../diff-format.js";
-import { LockError, lockDiagnostic } from "../lock/index.js";
-import { observedInputs, observeProject, type Observation } from "../observe.js";
+import type { Observation } from "../observe.js";
 import type { Diagnostic } from "../../spec-lang/index.js";
 import { planOf, type Plan } from "../plan.js";
+import { planKeeper, replan } from "../memo/plan-memo.js";
 
 export async function run(context: CommandContext): Promise<number> {
-  const json = context.options["json"] === true;
   const dir = projectDir(context.cwd);
+  // after small edits, the last full look with what they touched redone (memo/plan-memo.ts)
+  const replanned = context.stampsSeen && context.args.length === 0 ? replan(dir, context.cwd, context.stampsSeen) : undefined;
+  if (replanned) {
+    context.reportInputs?.({ trees: [], files: [], witness: replanned.witness, keep: replanned.keep });
+    return show(context, replanned.plan, { deltas: [], lockSerial: replanned.lockSerial, explain: context.options["explain"] === true }, replanned.diagnostics);
+  }
+  return lookInFull(context, dir);
+}
+
+/** Specs, phoenix.lock and owned files read whole; loaded only when the plan memo cannot answer (the schema library alone took 0.1 s). */
+async function lookInFull(context: CommandContext, dir: string): Promise<number> {
+  const json = context.options["json"] === true;
+  const { LockError, lockDiagnostic } = await import("../lock/index.js");
+  const { observedInputs, observeProject } = await import("../observe.js");
   let seen: Observation;
   try {
     seen = await observeProject(dir, context.cwd);
@@ -24,7 +37,7 @@ export async function run(context: CommandContext): Promise<number> {
     writeJson(context, noDiff([lockDiagnostic(error)]));
     return 1;
   }
-  context.reportInputs?.(observedInputs(dir, seen.project));
+  context.reportInputs?.({ ...observedInputs(dir, seen.project), keep: planKeeper(dir, context.cwd, seen) });
   if (!seen.ok) {
     if (json) writeJson(context, noDiff(seen.diagnostics));
     else reportDiagnostics(seen.diagnostics, seen.project.files.length, "text", context.stdout);
@@ -33,7 +46,11 @@ export async function run(context: CommandContext): Promise<number> {
   const plan = limitTo(seen.plan, targetClosure(context.args, seen.project.desired));
   const deltas = [...new Set(seen.project.desired.components.flatMap((c) => seen.project.changedBy.get(c.name) ?? []))].sort();
   const diff: DiffContext = { deltas, lockSerial: seen.lockExists ? seen.lock.serial : undefined, explain: context.options["explain"] === true };
-  if (json) writeJson(context, { ...diffJson(plan, diff), diagnostics: seen.diagnostics });
+  return show(context, plan, diff, seen.diagnostics);
+}
+
+function show(context: CommandContext, plan: Plan, diff: DiffContext, diagnostics: readonly Diagnostic[]): number {
+  if (context.options["json"] === true) writeJson(context, { ...diffJson(plan, diff), diagnostics });
   else context.stdout.write(formatDiff(plan, diff));
   const differs = plan.components.some((c) => c.action !== "none");
   return context.options["exitCode"] === true && differs ? 1 : 0;

@@ -5,7 +5,8 @@
  * output is kept with the inputs it reports.
  */
 import { Writable } from "node:stream";
-import { beginMemo, finishMemo, replay, type MemoKey } from "../memo/memo.js";
+import { isFollowableEdit } from "../memo/edits.js";
+import { beginMemo, finishMemo, replay, type MemoKey, type ReplayTrail } from "../memo/memo.js";
 import { findProjectRoot } from "../project-root.js";
 import type { CommandContext, CommandInputs, CommandModule } from "./command.js";
 
@@ -26,13 +27,22 @@ function keyOf(argv: readonly string[], cwd: string): MemoKey | undefined {
   return { command, argv, cwd };
 }
 
+/**
+ * The stamps the last replay took on a miss: the plan memo starts from them instead of walking
+ * the project again. One process answers one command line, so one trail is enough.
+ */
+let trail: ReplayTrail | undefined;
+
 /** The remembered answer to this command line, when every input it was made from is unchanged. */
 export function replayAnswer(argv: readonly string[], cwd: string): { stdout: string; exitCode: number } | undefined {
   const key = keyOf(argv, cwd);
   const projectDir = key && findProjectRoot(cwd);
+  if (!projectDir) return undefined;
+  trail = { seen: new Map(), keepLooking: isFollowableEdit };
   try {
-    return projectDir ? replay(projectDir, key!) : undefined;
+    return replay(projectDir, key!, trail);
   } catch {
+    trail = undefined;
     return undefined; // a path that cannot be statted now (permissions): the command finds out why
   }
 }
@@ -56,7 +66,7 @@ async function runAndRemember(context: CommandContext, load: () => Promise<Comma
     },
   });
   let inputs: CommandInputs | undefined;
-  const exitCode = await (await load()).run({ ...context, stdout, reportInputs: (read) => (inputs = read) });
+  const exitCode = await (await load()).run({ ...context, stdout, reportInputs: (read) => (inputs = read), stampsSeen: trail?.seen ?? new Map() });
   // an answer whose inputs the command did not name is not remembered
   finishMemo(projectDir!, pending, key!, inputs, { stdout: output.join(""), exitCode });
   return exitCode;

@@ -4,12 +4,14 @@ import { projectDir } from "./check.js";
 import { reportDiagnostics } from "./report.js";
 import { lastBuilds, readJournal } from "../build/journal.js";
 import { observedInputs, observeProject } from "../observe.js";
+import { planKeeper } from "../memo/plan-memo.js";
 import { formatStatus, statusRows } from "../status-board.js";
 
 export async function run(context: CommandContext): Promise<number> {
   const dir = projectDir(context.cwd);
   const seen = await observeProject(dir, context.cwd);
-  context.reportInputs?.(observedInputs(dir, seen.project));
+  // kept for the next diff to start from (memo/plan-memo.ts)
+  context.reportInputs?.({ ...observedInputs(dir, seen.project), keep: planKeeper(dir, context.cwd, seen) });
   if (!seen.ok) {
     reportDiagnostics(seen.diagnostics, seen.project.files.length, context.options["json"] === true ? "json" : "text", context.stdout);
     return 1;

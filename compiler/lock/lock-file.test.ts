@@ -2,7 +2,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot, tempDir } from "../../fixtures/run-phoenix.js";
@@ -281,8 +281,8 @@ describe("readLock", () => {
         outcome = error;
       }
       if (n >= bytes.length - 1) {
-        // only the trailing newline may go
-        expect(outcome).toEqual({ lock: sampleLock(), exists: true });
+        // only the trailing newline may go; the whole text is phoenix's own, and known as such
+        expect(outcome).toEqual({ lock: sampleLock(), exists: true, ...(n === bytes.length ? { asWritten: true } : n > bytes.length - 10 && { asWritten: false }) });
         continue;
       }
       if (!(outcome instanceof LockError)) throw new Error(`length ${n}: expected a LockError, got ${String(outcome)}`);
@@ -496,6 +496,22 @@ describe("reading back what phoenix wrote", () => {
     expect((await readLock(dir)).lock).toEqual(parseLock(text));
     await writeFile(join(dir, LOCK_FILE), text.replace('"version": 1', '"version": 1, "serial": -1'));
     await expect(readLock(dir)).rejects.toThrow(LockError);
+  });
+
+  it("remembers a lock in phoenix's own layout once it passed a full check (a fresh clone), and no other", async () => {
+    const dir = await project();
+    await write(dir, sampleLock(0));
+    const remembered = join(dir, ".phoenix", "lock-written");
+    const text = await readFile(join(dir, LOCK_FILE), "utf8");
+    await rm(remembered);
+    expect(await readLock(dir)).toMatchObject({ exists: true, asWritten: true });
+    expect(await readFile(remembered, "utf8")).toMatch(/^\S+ [0-9a-f]{64}\n$/);
+    expect(await readLock(dir)).toMatchObject({ asWritten: true });
+    // valid, but laid out otherwise: checked in full every time, never remembered
+    await rm(remembered);
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify(JSON.parse(text)));
+    expect(await readLock(dir)).toMatchObject({ lock: parseLock(text), asWritten: false });
+    await expect(readFile(remembered, "utf8")).rejects.toThrow(/ENOENT/);
   });
 });
 

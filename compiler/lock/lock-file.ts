@@ -511,7 +511,7 @@ export interface ReadOptions {
  * and the result is emptyLock() with `exists: false`. Throws LockError when the file cannot be
  * read or used; the advice mentions `phoenix lock restore` only when there is a .bak.
  */
-export async function readLock(projectDir: string, options: ReadOptions = {}): Promise<{ lock: Lock; exists: boolean }> {
+export async function readLock(projectDir: string, options: ReadOptions = {}): Promise<{ lock: Lock; exists: boolean; asWritten?: boolean }> {
   const path = join(projectDir, LOCK_FILE);
   const shown = displayPath(path, options.cwd ?? process.cwd());
   let bytes: Uint8Array;
@@ -521,9 +521,15 @@ export async function readLock(projectDir: string, options: ReadOptions = {}): P
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { lock: emptyLock(), exists: false };
     throw new LockError({ code: "lock-unreadable", file: shown, reason: `cannot read it: ${describeIoError(error)}`, recovery: `check the file's permissions, or delete ${LOCK_FILE} to rebuild everything` });
   }
-  if (wasWritten(projectDir, bytes)) return { lock: JSON.parse(Buffer.from(bytes).toString("utf8")) as Lock, exists: true };
+  if (wasWritten(projectDir, bytes)) return { lock: JSON.parse(Buffer.from(bytes).toString("utf8")) as Lock, exists: true, asWritten: true };
   try {
-    return { lock: parseLock(bytes, shown), exists: true };
+    const lock = parseLock(bytes, shown);
+    // exactly the text this build would write for what it just checked (a checkout of a lock
+    // phoenix wrote, a new build of phoenix): the next read needs JSON.parse alone
+    const text = Buffer.from(bytes).toString("utf8");
+    const asWritten = `${stringifySorted(lock, "")}\n` === text;
+    if (asWritten) rememberWritten(projectDir, text);
+    return { lock, exists: true, asWritten };
   } catch (error) {
     // without a .bak, restoring is no advice: parse again for the error with the other advice
     if (error instanceof LockError && !(await exists(join(projectDir, BACKUP_FILE)))) parseLock(bytes, shown, { recovery: DELETE_ONLY });

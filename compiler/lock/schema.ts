@@ -3,7 +3,7 @@
  * and what that build produced and proved. Committed to git; JSON with sorted keys.
  */
 import { z } from "zod";
-import { agentSchema } from "../ir.js";
+import { agentSchema } from "../ir-schema.js";
 
 /** The lock format this phoenix reads and writes. */
 export const LOCK_VERSION = 1;

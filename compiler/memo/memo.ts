@@ -10,8 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { CommandInputs } from "../cli/command.js";
 import { codeIdentity } from "./code-identity.js";
-import { changedAtMs, unchanged, witness, type Witness } from "./witness.js";
+import { changedAtMs, inProject, stampOf, witness, type Witness } from "./witness.js";
 
 const MEMO_VERSION = 1;
 export const MEMO_DIR = join(".phoenix", "memo");
@@ -33,8 +34,16 @@ interface MemoFile {
   exitCode: number;
 }
 
+/** What a replay that finds no answer leaves behind, for the plan memo (plan-memo.ts) to start from. */
+export interface ReplayTrail {
+  /** Filled with the current stamp of every witnessed path the replay looked at. */
+  seen: Map<string, string>;
+  /** Whether to look on past a change (one the plan memo can follow); by default it stops at the first. */
+  keepLooking?: (path: string, before: string, now: string) => boolean;
+}
+
 /** The remembered answer to `key`, if every witness proves it still holds. */
-export function replay(projectDir: string, key: MemoKey): { stdout: string; exitCode: number } | undefined {
+export function replay(projectDir: string, key: MemoKey, trail?: ReplayTrail): { stdout: string; exitCode: number } | undefined {
   let memo: MemoFile;
   try {
     memo = JSON.parse(readFileSync(memoPath(projectDir, key.command), "utf8")) as MemoFile;
@@ -42,7 +51,15 @@ export function replay(projectDir: string, key: MemoKey): { stdout: string; exit
     return undefined;
   }
   if (memo.version !== MEMO_VERSION || memo.key !== keyText(key)) return undefined;
-  return unchanged(projectDir, memo.witness) ? { stdout: memo.stdout, exitCode: memo.exitCode } : undefined;
+  let same = true;
+  for (const [path, stat] of memo.witness.stamps) {
+    const now = stampOf(inProject(projectDir, path));
+    trail?.seen.set(path, now);
+    if (now === stat) continue;
+    same = false;
+    if (!trail?.keepLooking?.(path, stat, now)) break;
+  }
+  return same ? { stdout: memo.stdout, exitCode: memo.exitCode } : undefined;
 }
 
 /** A memo being made: begun before the command reads anything, so its time bounds every read. */
@@ -70,16 +87,17 @@ export function beginMemo(projectDir: string, command: string): PendingMemo | un
  * (or in the same clock tick): then the answer may describe a state that no longer exists.
  */
 export function finishMemo(
-  projectDir: string, pending: PendingMemo, key: MemoKey, inputs: { trees: readonly string[]; files: readonly string[] } | undefined, answer: { stdout: string; exitCode: number },
+  projectDir: string, pending: PendingMemo, key: MemoKey, inputs: CommandInputs | undefined, answer: { stdout: string; exitCode: number },
 ): boolean {
   try {
     if (!inputs) return false;
-    const witnessed = witness(projectDir, inputs.trees, inputs.files);
+    const witnessed = inputs.witness ?? witness(projectDir, inputs.trees, inputs.files);
     const racy = witnessed.stamps.some(([, stat]) => (changedAtMs(stat) ?? 0) >= pending.startedAtMs);
     if (racy) return false;
     const memo: MemoFile = { version: MEMO_VERSION, key: keyText(key), witness: witnessed, ...answer };
     writeFileSync(pending.tempPath, JSON.stringify(memo));
     renameSync(pending.tempPath, memoPath(projectDir, key.command));
+    inputs.keep?.(witnessed);
     return true;
   } catch {
     return false; // a memo that cannot be written is only a slower next run

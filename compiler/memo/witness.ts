@@ -36,7 +36,20 @@ function describe(stats: Stats): string {
 
 /** The ctime in a stamp (undefined for an absent path): when the path last changed in any way. */
 export function changedAtMs(stat: string): number | undefined {
-  return stat === "absent" ? undefined : Number(stat.split(" ")[3]!);
+  if (stat === "absent") return undefined;
+  // `kind size mtime ctime ino`: found by position, for it runs over every witness
+  const afterSize = stat.indexOf(" ", 2);
+  const afterMtime = stat.indexOf(" ", afterSize + 1);
+  return Number(stat.slice(afterMtime + 1, stat.indexOf(" ", afterMtime + 1)));
+}
+
+/**
+ * A witnessed path (relative, `/`-separated) as the file system takes it. Joined, not
+ * normalized: path.join cost a tenth of a no-op's time over 40,000 paths, and the kernel
+ * resolves `.` and `..` just as well.
+ */
+export function inProject(projectDir: string, path: string): string {
+  return `${projectDir}/${path}`;
 }
 
 /**
@@ -45,23 +58,18 @@ export function changedAtMs(stat: string): number | undefined {
  * entered, as phoenix's own walks do.
  */
 export function witness(projectDir: string, trees: readonly string[], files: readonly string[]): Witness {
-  const stamps: Stamp[] = files.map((path) => [path, stampOf(join(projectDir, path))]);
+  const stamps: Stamp[] = files.map((path) => [path, stampOf(inProject(projectDir, path))]);
   const visit = (path: string) => {
-    const stamp = stampOf(join(projectDir, path));
+    const stamp = stampOf(inProject(projectDir, path));
     stamps.push([path, stamp]);
     if (!stamp.startsWith("d ")) return;
     for (const entry of readdirSync(join(projectDir, path), { withFileTypes: true })) {
       if (SKIPPED.has(entry.name)) continue;
       const child = path === "." ? entry.name : `${path}/${entry.name}`;
       if (entry.isDirectory()) visit(child);
-      else stamps.push([child, stampOf(join(projectDir, child))]);
+      else stamps.push([child, stampOf(inProject(projectDir, child))]);
     }
   };
   for (const tree of trees) visit(tree);
   return { stamps };
-}
-
-/** True when every witnessed path still has the stat it had. */
-export function unchanged(projectDir: string, witnessed: Witness): boolean {
-  return witnessed.stamps.every(([path, stat]) => stampOf(join(projectDir, path)) === stat);
 }
