@@ -24,8 +24,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * Writes `data` to a new temporary sibling of `file` (`.NAME.RANDOM.tmp`), flushed to disk and
  * with `file`'s permissions when it exists, and returns its path. The caller renames it into
  * place (then calls fsyncDirectory) or removes it. Nothing is left behind when this throws.
+ * `flush: false` leaves the flush to the caller (fsyncFile after the rename), who must be able
+ * to write the content again after a crash.
  */
-export async function writeTemp(file: string, data: string | Uint8Array): Promise<string> {
+export async function writeTemp(file: string, data: string | Uint8Array, options: { flush?: boolean } = {}): Promise<string> {
   const mode = await existingMode(file);
   const temp = join(dirname(file), `.${basename(file)}.${randomUUID().slice(0, 8)}.tmp`);
   const handle = await open(temp, "wx", 0o666);
@@ -33,7 +35,7 @@ export async function writeTemp(file: string, data: string | Uint8Array): Promis
     // umask applies to open's mode; chmod gives the replaced file's exact permissions back
     if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.flush ?? true) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
@@ -41,6 +43,22 @@ export async function writeTemp(file: string, data: string | Uint8Array): Promis
   }
   await handle.close();
   return temp;
+}
+
+/** Flushes a file's content to disk (one written with `flush: false`); a file gone since needs none. */
+export async function fsyncFile(file: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Flushes a directory's entries (a rename in it) to disk; a no-op where directories cannot be opened. */

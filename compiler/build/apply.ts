@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { absentAs } from "../absent.js";
-import { fsyncDirectory, writeFileAtomic, writeTemp } from "../atomic-write.js";
+import { fsyncDirectory, fsyncFile, writeFileAtomic, writeTemp } from "../atomic-write.js";
 import { componentStateSchema } from "../lock/schema.js";
 
 /** What one apply does, recorded before any of it is done. */
@@ -114,25 +114,37 @@ export async function completeApply(projectDir: string, intent: ApplyIntent, eff
 
 /**
  * The intent's files written and deleted in the real tree (again, if they were), from its record:
- * the one just written when the caller has it, else the one on disk.
+ * the one just written when the caller has it, else the one on disk. They are on disk when it
+ * returns; with `deferFlush`, when the returned flush has run instead, which must be before the
+ * record goes (until then a crash redoes the apply from the record, contents and all): a build
+ * flushes a batch of applies at its next phoenix.lock write, off each node's way.
  */
-export async function applyFiles(projectDir: string, intent: ApplyIntent, written?: StagedApply): Promise<void> {
+export async function applyFiles(projectDir: string, intent: ApplyIntent, written?: StagedApply, options: { deferFlush?: boolean } = {}): Promise<() => Promise<void>> {
   const staged = written ?? await readStaged(applyFile(projectDir, intent.node));
   if (!staged) throw new Error(`the record of ${intent.node}'s apply is missing or unreadable (${applyFile(projectDir, intent.node)})`);
   const rootDir = join(projectDir, intent.root);
+  const deferFlush = options.deferFlush === true;
   const folders = new Set<string>();
-  for (const path of staged.writes) {
+  const files: string[] = [];
+  await Promise.all(staged.writes.map(async (path) => {
     const target = join(rootDir, path);
     await mkdir(dirname(target), { recursive: true });
-    await rename(await writeTemp(target, Buffer.from(staged.contents[path]!, "base64")), target);
+    await rename(await writeTemp(target, Buffer.from(staged.contents[path]!, "base64"), { flush: !deferFlush }), target);
+    files.push(target);
     folders.add(dirname(target));
-  }
+  }));
   for (const path of staged.deletes) {
     await rm(join(rootDir, path), { force: true });
     folders.add(dirname(join(rootDir, path)));
   }
   // each folder's renames and removals flushed once, before the record can go
-  await Promise.all([...folders].map(fsyncDirectory));
+  const flush = async () => {
+    if (deferFlush) await Promise.all(files.map(fsyncFile));
+    await Promise.all([...folders].map(fsyncDirectory));
+  };
+  if (deferFlush) return flush;
+  await flush();
+  return async () => undefined;
 }
 
 /** After the lock entry is on disk: the commit, then the record kept as the previous version, or removed. */

@@ -10,7 +10,6 @@
  * get green is blocked; independent nodes carry on (stop the line downstream only).
  */
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { agentKey, createAgent, type AgentProvider } from "../../generators/agents/index.js";
 import type { Diagnostic } from "../../spec-lang/index.js";
@@ -161,8 +160,8 @@ async function agentsFor(ir: Ir, nodes: readonly string[], required: ReadonlySet
  */
 class LockKeeper {
   private queue: Promise<unknown> = Promise.resolve();
-  /** Applies whose entries are in `lock` but not yet on disk. */
-  private pending: ApplyIntent[] = [];
+  /** Applies whose entries are in `lock` but not yet on disk, each with the flush its files still owe. */
+  private pending: { intent: ApplyIntent; flush: () => Promise<void> }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastWriteMs = 0;
   /**
@@ -193,15 +192,18 @@ class LockKeeper {
     return next;
   }
 
-  /** An apply whose files are in place: its entry joins the lock now, on disk with the next write (any time, even during one). */
-  stage(intent: ApplyIntent): void {
+  /**
+   * An apply whose files are in place: its entry joins the lock now, on disk with the next write
+   * (any time, even during one), its files flushed just before (`flush`, from applyFiles).
+   */
+  stage(intent: ApplyIntent, flush: () => Promise<void> = async () => undefined): void {
     if (this.componentsShared) {
       this.lock = { ...this.lock, components: { ...this.lock.components } };
       this.componentsShared = false;
     }
     if (intent.state) this.lock.components[intent.node] = intent.state;
     else delete this.lock.components[intent.node];
-    this.pending.push(intent);
+    this.pending.push({ intent, flush });
   }
 
   /** Writes the pending applies now (inside serial). */
@@ -229,13 +231,15 @@ class LockKeeper {
   private async write(): Promise<void> {
     const done = this.pending.splice(0);
     const started = performance.now();
+    // the applies' files on disk before their records can go (a crash until then redoes them)
+    await Promise.all(done.map((apply) => apply.flush()));
     const snapshot = this.lock;
     this.componentsShared = true;
     const written = (await writeLock(this.projectDir, snapshot)).lock;
     // applies staged while it was written stay in memory, on disk with the next write
     this.lock = this.lock === snapshot ? written : { ...this.lock, serial: written.serial };
     this.lastWriteMs = performance.now() - started;
-    for (const intent of done) await finishApply(this.projectDir, intent, this.effects);
+    for (const { intent } of done) await finishApply(this.projectDir, intent, this.effects);
   }
 }
 
@@ -433,23 +437,20 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
       journal: (entry) => appendJournal(projectDir, entry),
       apply: async (intent, workspaceDir) => {
         const full = { ...intent, root: ir.system.root };
-        const applyNow = async () => {
-          const staged = await stageApply(projectDir, workspaceDir, full);
-          await applyFiles(projectDir, full, staged);
-        };
+        const applyNow = async (deferFlush: boolean) => applyFiles(projectDir, full, await stageApply(projectDir, workspaceDir, full), { deferFlush });
         if (full.commit) {
           // a commit holds exactly its own node's files and entry: applied and written alone
           await keeper.serial(async () => {
-            await applyNow();
+            await applyNow(false);
             keeper.stage(full);
             await keeper.writeNow();
           });
           return;
         }
         // nodes own disjoint files: their applies run side by side, and join the lock in memory
-        // at once, even while it is being written (they are on disk with the next write)
-        await applyNow();
-        keeper.stage(full);
+        // at once, even while it is being written (they are on disk with the next write, their
+        // files flushed then, a batch at a time)
+        keeper.stage(full, await applyNow(true));
         keeper.writeSoon();
       },
       ask: (question) => keeper.update((lock) => {

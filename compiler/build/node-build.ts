@@ -4,7 +4,7 @@
  * are applied and recorded), the agent asks a question, attempts run out, or an attempt makes no
  * progress. Nothing touches the real tree before the apply.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildContextPack, renderPack } from "../../generators/context-pack.js";
 import { interfaceHash } from "../../generators/interface.js";
@@ -24,7 +24,7 @@ import { guardRules, guardWorkspace, type GuardRules } from "./guard.js";
 import type { AttemptOutcome, JournalEntry } from "./journal.js";
 import type { Sandbox } from "./sandbox.js";
 import type { CheckOutcome, Feedback, Refusal } from "./types.js";
-import { hashMatching, removeTree } from "./workspace/tree.js";
+import { hashMatching } from "./workspace/tree.js";
 import type { OverlayPool } from "./workspace/overlay.js";
 import { createWorkspace, type Workspace } from "./workspace/workspace.js";
 
@@ -78,7 +78,6 @@ export function buildScratchDir(projectDir: string): string {
 }
 
 export async function buildNode(job: NodeJob): Promise<NodeOutcome> {
-  const nodeDir = await mkdtemp(join(await ensure(buildScratchDir(job.projectDir)), `${job.component.name}-`));
   let workspace: Workspace | undefined;
   try {
     // a container's programs see only real folders: it needs a copy, not an overlay
@@ -86,19 +85,13 @@ export async function buildNode(job: NodeJob): Promise<NodeOutcome> {
     workspace = await createWorkspace(job.rootDir, buildScratchDir(job.projectDir), "workspace", {
       ...(containers && { choice: "copy" as const }), ...(job.overlays && { pool: job.overlays }),
     });
-    return await attempts(job, workspace, nodeDir);
+    return await attempts(job, workspace);
   } finally {
     await workspace?.discard();
-    await removeTree(nodeDir);
   }
 }
 
-async function ensure(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
-
-async function attempts(job: NodeJob, workspace: Workspace, nodeDir: string): Promise<NodeOutcome> {
+async function attempts(job: NodeJob, workspace: Workspace): Promise<NodeOutcome> {
   const rules = guardRules(job.component, job.ir, job.projectDir);
   const checks = checksOf(job.component, job.ir.system);
   reportWaitingChecks(job, checks);
@@ -108,7 +101,7 @@ async function attempts(job: NodeJob, workspace: Workspace, nodeDir: string): Pr
     if (job.signal.aborted) return { result: "cancelled", detail: "cancelled before attempt " + attempt, attempts: attempt - 1 };
     job.emit({ type: "attempt-start", node: job.component.name, attempt, maxAttempts: job.maxAttempts });
     const started = performance.now();
-    const step = await oneAttempt(job, workspace, nodeDir, rules, checks, attempt, feedback);
+    const step = await oneAttempt(job, workspace, rules, checks, attempt, feedback);
     const last = step.kind !== "retry" || attempt === job.maxAttempts;
     // no progress: the same failure as last time, and the agent changed nothing in between
     const fingerprint = step.kind === "retry" ? `${failureSignature(step.feedback)}\n${canonicalJson(Object.fromEntries(await hashMatching(workspace.dir, rules.owned, rules.ownedRoots)))}` : undefined;
@@ -153,9 +146,9 @@ type Step =
   | { kind: "done"; outcome: AttemptOutcome; node: Omit<NodeOutcome, "attempts">; detail: string; checks: CheckOutcome[]; refused: Refusal[]; tokens?: AgentResult["tokens"] }
   | { kind: "retry"; outcome: AttemptOutcome; feedback: Feedback; detail: string; checks: CheckOutcome[]; refused: Refusal[]; tokens?: AgentResult["tokens"] };
 
-async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number, feedback: Feedback | undefined): Promise<Step> {
+async function oneAttempt(job: NodeJob, workspace: Workspace, rules: GuardRules, checks: readonly OwnedCheck[], attempt: number, feedback: Feedback | undefined): Promise<Step> {
   const node = job.component.name;
-  const agentResult = await runAgent(job, workspace, nodeDir, rules, attempt, feedback);
+  const agentResult = await runAgent(job, workspace, rules, attempt, feedback);
   const { outcome, tokens } = agentResult;
   const base = { checks: [] as CheckOutcome[], refused: agentResult.refused, ...(tokens && { tokens }) };
   if (job.signal.aborted) return { kind: "done", outcome: "cancelled", node: { result: "cancelled", detail: "cancelled while the agent ran" }, detail: "cancelled", ...base };
@@ -194,24 +187,16 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, nodeDir: string, r
   return { kind: "done", outcome: "green", node: { result: "green", detail, files }, detail, ...base, checks: results };
 }
 
-async function runAgent(job: NodeJob, workspace: Workspace, nodeDir: string, rules: GuardRules, attempt: number, feedback: Feedback | undefined): Promise<AgentResult> {
-  const attemptDir = join(nodeDir, `attempt-${attempt}`);
-  await mkdir(attemptDir, { recursive: true });
+async function runAgent(job: NodeJob, workspace: Workspace, rules: GuardRules, attempt: number, feedback: Feedback | undefined): Promise<AgentResult> {
   const feedbackText = feedback ? formatFeedback(feedback) : attempt === 1 ? await lastBuildFeedback(job) : undefined;
   const context = renderPack(await buildContextPack({
     projectDir: job.projectDir, ir: job.ir, component: job.component, attempt, filesDir: workspace.dir,
     cacheDir: join(job.projectDir, ".phoenix"), deltas: job.deltas, ...(feedbackText && { feedback: feedbackText }),
   }));
-  const contextFile = join(attemptDir, "context.md");
-  await writeFile(contextFile, context);
-  const feedbackFile = feedbackText ? join(attemptDir, "feedback.md") : undefined;
-  if (feedbackFile) await writeFile(feedbackFile, feedbackText!);
-  const questionDir = join(attemptDir, "ask");
-  await mkdir(questionDir);
   try {
     return await job.agent.run({
       node: job.component.name, attempt, projectDir: job.projectDir, workspace: workspace.dir, runDir: workspace.runDir,
-      context, contextFile, ...(feedbackFile && { feedbackFile }), questionFile: join(questionDir, "question.txt"),
+      context, ...(feedbackText && { feedback: feedbackText }), scratchDir: buildScratchDir(job.projectDir),
       rules, sandbox: workspace.confine(job.sandbox), readable: [job.projectDir], env: job.env, signal: job.signal,
       runChecks: () => runChecks(job, workspace, checksOf(job.component, job.ir.system), attempt, true),
     });

@@ -18,13 +18,16 @@ export interface AgentTask {
   workspace: string;
   /** The same workspace as a program run through `sandbox` sees it: its working directory. */
   runDir: string;
-  /** The context pack, and the file it is also written to. */
+  /** The context pack. */
   context: string;
-  contextFile: string;
-  /** The previous attempt's check and guard feedback, as text; absent on attempt 1. */
-  feedbackFile?: string;
-  /** Where an agent writes a question to ask a person instead of guessing. */
-  questionFile: string;
+  /** The previous attempt's check and guard feedback (also in the pack); absent on a first attempt. */
+  feedback?: string;
+  /**
+   * A folder for files the provider needs for this attempt (a program reads the pack from one
+   * and writes its question to another); it makes them there and removes them. In-process
+   * providers need none: a node costs no folder it does not use.
+   */
+  scratchDir: string;
   /** What the agent may write: file tools refuse the rest as they are called. */
   rules: GuardRules;
   /** Confines a program the agent runs, and shows it the workspace at `runDir`. */

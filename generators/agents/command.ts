@@ -7,11 +7,12 @@
  * Exit 0: ready for checks.
  */
 import { accessSync, constants } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { UserError } from "../../compiler/cli/command.js";
 import { runProcess, tail } from "../../compiler/build/process/index.js";
 import { withToolPath } from "../../compiler/build/tool-path.js";
+import { removeTree } from "../../compiler/build/workspace/tree.js";
 import { PROGRAM_AGENT_NOTE } from "../prompts.js";
 import type { AgentProvider, AgentResult, AgentTask } from "./agent.js";
 
@@ -67,9 +68,29 @@ interface ProgramRun {
   readUsage?: (stdout: string) => { input: number; output: number } | undefined;
 }
 
-async function runProgram({ argv, task, timeoutMs, readUsage }: ProgramRun): Promise<AgentResult> {
+async function runProgram(run: ProgramRun): Promise<AgentResult> {
+  const dir = await mkdtemp(join(run.task.scratchDir, `${run.task.node}-${run.task.attempt}-`));
+  try {
+    const files = { context: join(dir, "context.md"), feedback: join(dir, "feedback.md"), question: join(dir, "ask", "question.txt") };
+    await writeFile(files.context, run.task.context);
+    if (run.task.feedback !== undefined) await writeFile(files.feedback, run.task.feedback);
+    await mkdir(dirname(files.question));
+    return await runWithFiles(run, { ...files, ...(run.task.feedback === undefined && { feedback: undefined }) });
+  } finally {
+    await removeTree(dir);
+  }
+}
+
+/** The program's files: the pack and the feedback to read, and where a question may be written (its folder is writable). */
+interface ProgramFiles {
+  context: string;
+  feedback: string | undefined;
+  question: string;
+}
+
+async function runWithFiles({ argv, task, timeoutMs, readUsage }: ProgramRun, files: ProgramFiles): Promise<AgentResult> {
   const confined = task.sandbox.wrap(argv, {
-    workspace: task.runDir, readable: task.readable, writable: [dirname(task.questionFile)], network: true,
+    workspace: task.runDir, readable: task.readable, writable: [dirname(files.question)], network: true,
   });
   const result = await runProcess({
     argv: confined, cwd: task.runDir, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,
@@ -78,15 +99,15 @@ async function runProgram({ argv, task, timeoutMs, readUsage }: ProgramRun): Pro
       PHOENIX_PROJECT: task.projectDir,
       PHOENIX_NODE: task.node,
       PHOENIX_ATTEMPT: String(task.attempt),
-      PHOENIX_CONTEXT_FILE: task.contextFile,
-      PHOENIX_QUESTION_FILE: task.questionFile,
-      ...(task.feedbackFile !== undefined && { PHOENIX_FEEDBACK_FILE: task.feedbackFile }),
+      PHOENIX_CONTEXT_FILE: files.context,
+      PHOENIX_QUESTION_FILE: files.question,
+      ...(files.feedback !== undefined && { PHOENIX_FEEDBACK_FILE: files.feedback }),
     },
     ...(task.signal && { signal: task.signal }),
   });
   const tokens = readUsage?.(result.stdout);
   const withTokens = tokens ? { tokens } : {};
-  const question = (await readFile(task.questionFile, "utf8").catch(() => "")).trim();
+  const question = (await readFile(files.question, "utf8").catch(() => "")).trim();
   if (question !== "") return { outcome: { kind: "question", text: question }, refused: [], ...withTokens };
   if (result.exitCode === 0 && !result.timedOut) return { outcome: { kind: "done" }, refused: [], ...withTokens };
   const why = result.startError !== undefined ? `could not start: ${result.startError}`

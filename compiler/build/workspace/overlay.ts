@@ -36,26 +36,48 @@ export function overlayPathsUsable(paths: readonly string[]): boolean {
  */
 export class OverlayPool {
   private readonly idle: IdleMount[] = [];
+  /** Mounts started and not stopped: in use or idle. */
+  private started = 0;
 
   constructor(private readonly size = 4) {}
 
-  /** An idle mount of `rootDir`, one whose reset is done first; a new one when none is idle. */
+  /**
+   * An idle mount of `rootDir` whose reset is done; while every idle one is still being reset, a
+   * new one (up to `size`), so that a node never waits for the reset of the mount the node
+   * before it just gave back; at the limit, the first to finish its reset.
+   */
   async take(rootDir: string, parentDir: string, label: string): Promise<OverlayMount> {
     for (;;) {
       const mine = this.idle.filter((entry) => entry.mount.rootDir === rootDir);
-      if (mine.length === 0) return OverlayMount.start(rootDir, parentDir, label);
+      const ready = mine.find((e) => e.done);
+      if (!ready && (mine.length === 0 || this.started < this.size)) return this.start(rootDir, parentDir, label);
       // claimed before any await: two nodes starting together must never share a mount
-      const entry = mine.find((e) => e.done) ?? mine[0]!;
+      const entry = ready ?? mine[0]!;
       this.idle.splice(this.idle.indexOf(entry), 1);
       if (await entry.reset) return entry.mount;
-      await entry.mount.stop();
+      await this.stop(entry.mount);
     }
+  }
+
+  private async start(rootDir: string, parentDir: string, label: string): Promise<OverlayMount> {
+    this.started++;
+    try {
+      return await OverlayMount.start(rootDir, parentDir, label);
+    } catch (error) {
+      this.started--;
+      throw error;
+    }
+  }
+
+  private stop(mount: OverlayMount): Promise<void> {
+    this.started--;
+    return mount.stop();
   }
 
   /** Takes back a mount; it is reset while the build goes on. */
   give(mount: OverlayMount): void {
     if (this.idle.length >= this.size) {
-      void mount.stop();
+      void this.stop(mount);
       return;
     }
     const entry: IdleMount = { mount, reset: mount.reset(), done: false };
@@ -66,7 +88,7 @@ export class OverlayPool {
   async close(): Promise<void> {
     await Promise.all(this.idle.splice(0).map(async (entry) => {
       await entry.reset;
-      await entry.mount.stop();
+      await this.stop(entry.mount);
     }));
   }
 }

@@ -159,7 +159,7 @@ describe("the overlay workspace", () => {
 
   it("serves node after node from a pool: each time empty, over the root as it now is", async () => {
     const dir = await root();
-    const pool = new OverlayPool();
+    const pool = new OverlayPool(1);
     const first = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node", pool);
     await writeFile(join(first.dir, "src", "a.js"), "first node's");
     await sh(first, "rm -rf lib");
@@ -178,7 +178,7 @@ describe("the overlay workspace", () => {
 
   it("serves twenty nodes in turn from one mount, each time empty, keeping few layers on disk", async () => {
     const dir = await root();
-    const pool = new OverlayPool();
+    const pool = new OverlayPool(1);
     let mountDir: string | undefined;
     for (let node = 0; node < 20; node++) {
       const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node", pool);
@@ -192,6 +192,31 @@ describe("the overlay workspace", () => {
     const [base] = await readdir(join(dir, "scratch"));
     // layers are made and removed in batches: never more than two batches of pairs are kept
     expect((await readdir(join(dir, "scratch", base!))).filter((name) => /^(upper|work)\d+$/.test(name)).length).toBeLessThanOrEqual(32);
+    await pool.close();
+    expect(await readdir(join(dir, "scratch"))).toEqual([]);
+  });
+
+  it("starts another mount rather than make a node wait for the reset of the one given back, up to its size", async () => {
+    const dir = await root();
+    const pool = new OverlayPool(2);
+    const take = () => createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node", pool);
+    const first = await take();
+    await writeFile(join(first.dir, "src", "a.js"), "first node's");
+    await first.discard();
+    const second = await take(); // the first is being reset: a second mount
+    expect(second.dir).not.toBe(first.dir);
+    expect(await second.changes()).toEqual([]);
+    await second.discard();
+    const dirs = new Set<string>();
+    for (let node = 0; node < 6; node++) {
+      const ws = await take(); // at the limit: one of the two, reset
+      dirs.add(ws.dir);
+      expect(await ws.changes()).toEqual([]);
+      expect(await readFile(join(ws.dir, "src", "a.js"), "utf8")).toBe("a");
+      await writeFile(join(ws.dir, "src", "a.js"), `node ${node}'s`);
+      await ws.discard();
+    }
+    expect([...dirs].every((d) => d === first.dir || d === second.dir)).toBe(true);
     await pool.close();
     expect(await readdir(join(dir, "scratch"))).toEqual([]);
   });
