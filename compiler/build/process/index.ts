@@ -1,7 +1,7 @@
 /**
  * Running one program for the build (a check, a command agent): what is asked, what comes back,
  * and where it runs: in the launcher (launcher.ts) when one can be started, here otherwise
- * (here.ts). Either way through execa, in its own process group, with its output kept to a tail.
+ * (here.ts). Either way in its own process group, with its output kept to a tail.
  */
 import { Launcher } from "./launcher.js";
 

@@ -1,5 +1,5 @@
 /**
- * The launcher process: runs the programs phoenix asks it to (runHere, through execa) and sends
+ * The launcher process: runs the programs phoenix asks it to (runHere) and sends
  * back each result. Started by launcher.ts with an IPC channel; when that channel closes (phoenix
  * exited, or was killed), it kills every program still running, and their process groups, and exits.
  */

@@ -25,6 +25,10 @@ const LAYER_BATCH = 8;
 const HOLDER_SCRIPT = String.raw`
 root=$1 base=$2 n=0
 mount_overlay() { mount -t overlay overlay -o "userxattr,lowerdir=$root,upperdir=$base/upper$n,workdir=$base/work$n" "$root"; }
+# where the overlay is mounted now, in a file that only this namespace has (a tmpfs of its own):
+# what a program entering it checks before it runs (overlay.ts)
+mark() { printf '%s
+' "$1" > "$base/inside/mounted"; }
 # $1 (mkdir, or rm -rf: split into words on purpose) on the batch of layer pairs from $2 on
 pairs() {
   command=$1 from=$2 i=$2
@@ -32,7 +36,7 @@ pairs() {
   while [ "$i" -lt $((from + ${LAYER_BATCH})) ]; do set -- "$@" "$base/upper$i" "$base/work$i"; i=$((i + 1)); done
   $command "$@"
 }
-pairs mkdir 0 && mount_overlay || exit 1
+mount -t tmpfs -o size=64k phoenix "$base/inside" && pairs mkdir 0 && mount_overlay && mark "$root" || exit 1
 echo ready
 while IFS= read -r request; do
   case $request in
@@ -40,10 +44,11 @@ while IFS= read -r request; do
       if tar --create --format=posix --xattrs --xattrs-include=user.overlay.opaque --no-recursion -C "$base/upper$n" --null --files-from="$base/folders" --file="$base/folders.tar" 2>"$base/tar.err"
       then echo ok; else echo "error tar: $(head -c 300 "$base/tar.err" | tr '\n' ' ')"; fi ;;
     reset)
+      mark ""
       umount "$root" || { echo "error the overlay could not be unmounted"; continue; }
       n=$((n + 1))
       if [ $((n % ${LAYER_BATCH})) -eq 0 ]; then pairs "rm -rf" $((n - ${LAYER_BATCH})) && pairs mkdir "$n" || { echo "error the layers could not be made"; continue; }; fi
-      if mount_overlay; then echo "ok $n"; else echo "error the overlay could not be mounted again"; fi ;;
+      if mount_overlay && mark "$root"; then echo "ok $n"; else echo "error the overlay could not be mounted again"; fi ;;
     *) echo "error unknown request: $request" ;;
   esac
 done
@@ -53,6 +58,8 @@ const START_TIMEOUT_MS = 10_000;
 export class OverlayMount {
   /** Where phoenix reads and writes the merged view: the root's path inside the holder's namespace. */
   readonly dir: string;
+  /** The file that says, inside the holder's namespace only, where the overlay is mounted now. */
+  readonly marker: string;
   /** Which pair of layers is mounted now: `upperN` and `workN` under the mount's folder. */
   private layers = 0;
   /** Set when a program was started in the overlay since phoenix last looked at its changes. */
@@ -62,6 +69,7 @@ export class OverlayMount {
 
   private constructor(readonly rootDir: string, private readonly base: string, private readonly holder: ChildProcess) {
     this.dir = `/proc/${holder.pid}/root${rootDir}`;
+    this.marker = join(base, "inside", "mounted");
   }
 
   /** The upper layer mounted now: where the overlay keeps what was written. */
@@ -78,6 +86,7 @@ export class OverlayMount {
     await mkdir(parentDir, { recursive: true });
     const base = await mkdtemp(join(parentDir, `${label.replace(/[^\w.-]/g, "_")}-`));
     try {
+      await mkdir(join(base, "inside"));
       let mount: OverlayMount | undefined;
       const holder = await startHolder(rootDir, base, (line) => mount?.replies.shift()?.(line));
       mount = new OverlayMount(rootDir, base, holder);

@@ -122,19 +122,13 @@ export async function createOverlayWorkspace(rootDir: string, parentDir: string,
  * root, and a folder opened before (as nsenter's --wd does) would be the real root, not the overlay.
  */
 const ENTER_SCRIPT = String.raw`
-# poka-yoke: never run a program in the real root by mistake: the overlay must be mounted there
+# poka-yoke: never run a program in the real root by mistake: the overlay must be mounted there,
+# as the holder's marker says (a file only its namespace has; read with builtins, no program)
 mounted=
-while read -r _ _ _ _ point rest; do
-  if [ "$point" = "$2" ]; then case $rest in *" - overlay "*) mounted=yes ;; esac; fi
-done < /proc/self/mountinfo
-[ -n "$mounted" ] || { echo "phoenix: the workspace's overlay is not mounted at $1" >&2; exit 125; }
+[ -f "$2" ] && IFS= read -r mounted < "$2"
+[ "$mounted" = "$1" ] || { echo "phoenix: the workspace's overlay is not mounted at $1" >&2; exit 125; }
 cd "$1" && shift 2 && exec "$@"
 `;
-
-/** A path as /proc/self/mountinfo writes it: space, tab, newline and backslash octal-escaped. */
-function mountinfoPath(path: string): string {
-  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
-}
 
 /**
  * `sandbox`, entered into the mount's namespaces first, at the root's path. A user who is not
@@ -152,7 +146,7 @@ function entering(sandbox: Sandbox, mount: OverlayMount): Sandbox {
       mount.programsRan = true;
       return [
         "nsenter", `--target=${mount.pid}`, "--user", "--mount", "--preserve-credentials", "--",
-        ...asUser, "sh", "-c", ENTER_SCRIPT, "phoenix-workspace", mount.rootDir, mountinfoPath(mount.rootDir), ...sandbox.wrap(argv, confinement),
+        ...asUser, "sh", "-c", ENTER_SCRIPT, "phoenix-workspace", mount.rootDir, mount.marker, ...sandbox.wrap(argv, confinement),
       ];
     },
   };
