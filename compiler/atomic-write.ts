@@ -21,6 +21,21 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 }
 
 /**
+ * Writes `file` in place and flushes it and its folder, the two flushes at once: for a file whose
+ * readers throw a torn one away (a redo record: until it is whole on disk, nothing it describes
+ * was done), where a temporary file and a rename would only cost time.
+ */
+export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, "w", 0o666);
+  try {
+    await handle.writeFile(data);
+    await Promise.all([handle.sync(), fsyncDirectory(dirname(file))]);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Writes `data` to a new temporary sibling of `file` (`.NAME.RANDOM.tmp`), flushed to disk and
  * with `file`'s permissions when it exists, and returns its path. The caller renames it into
  * place (then calls fsyncDirectory) or removes it. Nothing is left behind when this throws.

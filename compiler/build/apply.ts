@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { absentAs } from "../absent.js";
-import { fsyncDirectory, fsyncFile, writeFileAtomic, writeTemp } from "../atomic-write.js";
+import { fsyncDirectory, fsyncFile, writeFileDurably, writeTemp } from "../atomic-write.js";
 import { componentStateSchema } from "../lock/schema.js";
 
 /** What one apply does, recorded before any of it is done. */
@@ -85,7 +85,8 @@ export async function stageApplyOf(projectDir: string, intent: ApplyIntent, cont
   };
   const file = applyFile(projectDir, intent.node);
   await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, JSON.stringify(staged));
+  // a torn record is thrown away on recovery (readStaged): nothing it describes was done yet
+  await writeFileDurably(file, JSON.stringify(staged));
   return staged;
 }
 

@@ -243,8 +243,11 @@ class LockKeeper {
   }
 }
 
-/** How long an apply may wait for others to share its phoenix.lock write, at least. */
-const GROUP_COMMIT_MS = 200;
+/**
+ * How long an apply may wait for others to share its phoenix.lock write, at least: its record
+ * keeps it safe meanwhile. A write renders and flushes the whole lock (megabytes at thousands).
+ */
+const GROUP_COMMIT_MS = 500;
 /** ... and at least this many times as long as the last write took. */
 const WRITE_SHARE = 4;
 
