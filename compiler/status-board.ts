@@ -3,8 +3,8 @@
  * states that need someone first in the eye line (listed in the order of the build). Pure.
  */
 import type { JournalEntry } from "./build/journal.js";
-import type { Ir } from "./ir.js";
-import type { Lock } from "./lock/schema.js";
+import type { Component, Ir } from "./ir.js";
+import type { ComponentState, Lock } from "./lock/schema.js";
 import type { ComponentPlan, Plan } from "./plan.js";
 
 /**
@@ -29,22 +29,40 @@ export interface StatusRow {
  * exactly the inputs the node has now shows as failed; once the inputs move on it is just stale.
  */
 export function statusRows(plan: Plan, desired: Ir, lock: Lock, lastBuilds: ReadonlyMap<string, JournalEntry> = new Map()): StatusRow[] {
-  const supervised = new Set(desired.components.filter((c) => c.autonomy === "supervised").map((c) => c.name));
-  const humanChecks = new Map(desired.components.map((c) => [c.name, c.checks.filter((k) => k.kind === "human").map((k) => k.name)]));
-  return plan.components.map((c) => {
-    const built = lock.components[c.name];
-    const questions = Object.entries(lock.questions ?? {}).filter(([, q]) => q.component === c.name).map(([id]) => id);
-    const last = lastBuilds.get(c.name);
-    const failedBuild = last && last.inputHash === c.inputHash && FAILED_OUTCOMES.has(last.outcome) ? last : undefined;
-    return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, supervised.has(c.name), built, questions, failedBuild, humanChecks.get(c.name) ?? []) };
-  });
+  const byName = new Map(desired.components.map((c) => [c.name, c]));
+  const questions = openQuestions(lock);
+  return plan.components.map((c) => statusRow(c, byName.get(c.name), lock.components[c.name], questions.get(c.name) ?? [], lastBuilds.get(c.name)));
+}
+
+/**
+ * One component's row: its plan, its spec (absent for one the specs dropped), its lock entry, the
+ * IDs of its open questions, and its last build in the journal.
+ */
+export function statusRow(
+  c: ComponentPlan, spec: Pick<Component, "autonomy" | "checks"> | undefined, built: ComponentState | undefined, questions: readonly string[], last: JournalEntry | undefined,
+): StatusRow {
+  const failedBuild = last && isFailedBuild(last) && last.inputHash === c.inputHash ? last : undefined;
+  const humanChecks = spec?.checks.filter((k) => k.kind === "human").map((k) => k.name) ?? [];
+  return { name: c.name, lastBuild: built?.builtAt ?? null, ...statusOf(c, spec?.autonomy === "supervised", built, [...questions], failedBuild, humanChecks) };
+}
+
+/** Each component's open questions, by ID. */
+export function openQuestions(lock: Pick<Lock, "questions">): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [id, q] of Object.entries(lock.questions ?? {})) out.set(q.component, [...out.get(q.component) ?? [], id]);
+  return out;
+}
+
+/** A journal entry of a build that ended without getting green. */
+export function isFailedBuild(entry: JournalEntry): boolean {
+  return FAILED_OUTCOMES.has(entry.outcome);
 }
 
 /** Journal outcomes that end a build without getting green. */
 const FAILED_OUTCOMES = new Set(["failed", "no-progress", "refused", "agent-error"]);
 
 function statusOf(
-  c: ComponentPlan, supervised: boolean, built: Lock["components"][string] | undefined, questions: string[], failedBuild: JournalEntry | undefined, humanChecks: readonly string[],
+  c: ComponentPlan, supervised: boolean, built: ComponentState | undefined, questions: string[], failedBuild: JournalEntry | undefined, humanChecks: readonly string[],
 ): { status: ComponentStatus; note: string } {
   if (c.action === "remove") return { status: "removed", note: "no longer in the specs" };
   if (c.drift.length > 0) return { status: "drifted", note: `${c.drift.length} file${c.drift.length === 1 ? "" : "s"} changed outside phoenix` };

@@ -8,6 +8,7 @@ import { seededRandom } from "../../fixtures/random.js";
 import { phoenixBin, runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
 import type { CommandInputs } from "../cli/command.js";
 import { run as diff } from "../cli/diff.js";
+import { run as status } from "../cli/status.js";
 import { beginMemo, finishMemo } from "./memo.js";
 
 const COUNT = 8;
@@ -50,20 +51,23 @@ interface Answer {
   exitCode: number;
 }
 
+const COMMANDS = { diff, status } as const;
+
 /**
- * `phoenix diff` run in this process, as main.ts runs it: with memo (the answer and the plan memo
- * kept through beginMemo/finishMemo) or without. `replanned` says the plan memo answered.
+ * `phoenix diff` or `phoenix status` run in this process, as main.ts runs it: with memo (the
+ * answer and the plan memo kept through beginMemo/finishMemo) or without. `replanned` says the
+ * plan memo answered.
  */
-async function ask(dir: string, options: Record<string, unknown>, memo: boolean): Promise<Answer & { replanned: boolean }> {
+async function ask(dir: string, options: Record<string, unknown>, memo: boolean, command: keyof typeof COMMANDS = "diff"): Promise<Answer & { replanned: boolean }> {
   const out: string[] = [];
   const stdout = new Writable({ write: (chunk: Buffer, _encoding, done) => { out.push(String(chunk)); done(); } });
-  const argv = ["diff", ...Object.keys(options).map((o) => `--${o}`)];
-  const pending = memo ? beginMemo(dir, "diff") : undefined;
+  const argv = [command, ...Object.keys(options).map((o) => `--${o}`)];
+  const pending = memo ? beginMemo(dir, command) : undefined;
   let inputs: CommandInputs | undefined;
   const context = { args: [], options, cwd: dir, stdout, stderr: stdout };
-  const exitCode = await diff(memo ? { ...context, stampsSeen: new Map(), reportInputs: (read) => (inputs = read) } : context);
+  const exitCode = await COMMANDS[command](memo ? { ...context, stampsSeen: new Map(), reportInputs: (read) => (inputs = read) } : context);
   const answer = { stdout: out.join(""), exitCode };
-  if (pending) finishMemo(dir, pending, { command: "diff", argv, cwd: dir }, inputs, answer);
+  if (pending) finishMemo(dir, pending, { command, argv, cwd: dir }, inputs, answer);
   return { ...answer, replanned: inputs?.witness !== undefined };
 }
 
@@ -111,7 +115,7 @@ describe("the plan memo", () => {
   it("answers every edit exactly as a full look does, and follows the edits it can without one", async () => {
     const dir = await builtTree();
     const next = seededRandom(9);
-    const counts = { replanned: 0, full: 0 };
+    const counts = { replanned: 0, full: 0, boards: 0 };
     const missed: string[] = [];
     let sound = (await ask(dir, {}, true)).exitCode === 0; // the first look, kept
     let undo: (() => Promise<unknown>) | undefined;
@@ -138,11 +142,18 @@ describe("the plan memo", () => {
       sound = full.exitCode === 0;
       const json = { json: true, explain: true, exitCode: true };
       expect(await ask(dir, json, true), `step ${n}: ${what}, as JSON`).toEqual({ ...await ask(dir, json, false), replanned: expect.any(Boolean) as boolean });
+      // the board too, redone from the memo a status look kept
+      for (const options of [{}, { json: true }]) {
+        const board = await ask(dir, options, true, "status");
+        expect({ ...board, replanned: false }, `step ${n}: ${what}, status ${JSON.stringify(options)}`).toEqual({ ...await ask(dir, options, false, "status"), replanned: false });
+        if (board.replanned) counts.boards++;
+      }
     }
     expect(missed).toEqual([]);
     // both ways were taken often (the test would prove little otherwise)
     expect(counts.replanned).toBeGreaterThan(40);
     expect(counts.full).toBeGreaterThan(20);
+    expect(counts.boards).toBeGreaterThan(40);
   }, 240_000);
 
   it("answers `phoenix diff` after a spec edit and an owned-file edit without loading the schema library or reading the lock whole", async () => {

@@ -26,6 +26,8 @@ import type { ComponentState } from "../lock/schema.js";
 import type { Observation } from "../observe.js";
 import { planComponent, planOf, type ComponentPlan, type Plan } from "../plan.js";
 import { componentOf } from "../resolve.js";
+import type { JournalEntry } from "../build/journal.js";
+import { isFailedBuild, openQuestions, statusRow, statusRows, type StatusRow } from "../status-board.js";
 import { displayPath } from "../spec-files.js";
 import { PROMPT_VERSION } from "../../generators/prompts.js";
 import { codeIdentity } from "./code-identity.js";
@@ -33,7 +35,7 @@ import { isFollowableEdit } from "./edits.js";
 import { MEMO_DIR } from "./memo.js";
 import { inProject, stampOf, type Stamp, type Witness } from "./witness.js";
 
-const PLAN_MEMO_VERSION = 1;
+const PLAN_MEMO_VERSION = 2;
 const PLAN_MEMO_FILE = join(MEMO_DIR, "plan.json");
 const LOCK_TEXT_FILE = "phoenix.lock";
 
@@ -65,6 +67,17 @@ interface PlanMemo {
   order: string[];
   /** The plan of each component with something to do; the others have nothing to show. */
   stale: Record<string, ComponentPlan>;
+  /** The status board, when the look that kept the memo made one (`phoenix status` does). */
+  board: Board | null;
+}
+
+/** `phoenix status`'s rows in plan order, and what a redone row needs that no spec says. */
+interface Board {
+  rows: StatusRow[];
+  /** Open questions' IDs, by component. */
+  questions: Record<string, string[]>;
+  /** Each component's last build in the journal, where it ended without getting green. */
+  failedBuilds: Record<string, JournalEntry>;
 }
 
 /** A look made from the plan memo, as `phoenix diff` shows it. */
@@ -77,19 +90,34 @@ export interface Replanned {
   witness: Witness;
   /** Keeps the memo moved on to this answer, when it followed enough edits to be worth rewriting. */
   keep: ((witness: Witness) => void) | undefined;
+  /** The status board, when the memo holds one, and the system's name it is headed with. */
+  rows: StatusRow[] | undefined;
+  system: string;
 }
 
-/** How to keep `seen` (a full look) as the plan memo, once its witness is made; undefined when it cannot be kept. */
-export function planKeeper(dir: string, cwd: string, seen: Observation): ((witness: Witness) => void) | undefined {
+/**
+ * How to keep `seen` (a full look) as the plan memo, once its witness is made; undefined when it
+ * cannot be kept. With `lastBuilds` (the journal's, as `phoenix status` reads it), the status
+ * board is kept too.
+ */
+export function planKeeper(dir: string, cwd: string, seen: Observation, lastBuilds?: ReadonlyMap<string, JournalEntry>): ((witness: Witness) => void) | undefined {
   if (!seen.ok || seen.project.files.some((f) => f.blocks.some((b) => b.kind === "delta"))) return undefined;
-  const memo = memoOf(dir, cwd, seen);
+  const memo = { ...memoOf(dir, cwd, seen), board: lastBuilds ? boardOf(seen, lastBuilds) : null };
   return (witness) => {
     const lockEntries = seen.lockExists && seen.lockAsWritten ? entryOffsets(dir) : null;
     writeMemo(dir, { ...memo, lockEntries, witness });
   };
 }
 
-function memoOf(dir: string, cwd: string, seen: Extract<Observation, { ok: true }>): Omit<PlanMemo, "witness" | "lockEntries"> {
+function boardOf(seen: Extract<Observation, { ok: true }>, lastBuilds: ReadonlyMap<string, JournalEntry>): Board {
+  return {
+    rows: statusRows(seen.plan, seen.project.desired, seen.lock, lastBuilds),
+    questions: Object.fromEntries(openQuestions(seen.lock)),
+    failedBuilds: Object.fromEntries([...lastBuilds].filter(([, entry]) => isFailedBuild(entry))),
+  };
+}
+
+function memoOf(dir: string, cwd: string, seen: Extract<Observation, { ok: true }>): Omit<PlanMemo, "witness" | "lockEntries" | "board"> {
   const { desired } = seen.project;
   const own = new Set(seen.project.fileDiagnostics ?? []);
   const treeDiagnostics = seen.diagnostics.filter((d) => !own.has(d));
@@ -165,13 +193,16 @@ export function replan(dir: string, cwd: string, seen: ReadonlyMap<string, strin
   const fileDiagnostics = { ...memo.fileDiagnostics, ...redone.fileDiagnostics };
   const diagnostics = [...memo.treeDiagnostics, ...Object.values(fileDiagnostics).flat()].sort(compareDiagnostics);
   const followed = changes.specFiles.length + changes.ownedFiles.length;
+  const board = memo.board && { ...memo.board, rows: memo.board.rows.map((row) => redone.rows.get(row.name) ?? row) };
   return {
     plan: planOf(memo.order.map((name) => stale[name] ?? nothingToDo(name))),
     diagnostics,
     lockSerial: memo.lockSerial ?? undefined,
     witness: { stamps: changes.stamps },
     // following a few edits again costs less than rewriting the memo (megabytes at 10,000 components)
-    keep: followed > REWRITE_AFTER ? (witness) => writeMemo(dir, { ...memo, fileDiagnostics, stale, witness }) : undefined,
+    keep: followed > REWRITE_AFTER ? (witness) => writeMemo(dir, { ...memo, fileDiagnostics, stale, board, witness }) : undefined,
+    rows: board?.rows,
+    system: memo.system.name,
   };
 }
 
@@ -228,6 +259,8 @@ const WITNESS_SKIPS = new Set([".git", "node_modules", ".phoenix"]);
 
 interface Redone {
   plans: Map<string, ComponentPlan>;
+  /** Their status rows, when the memo keeps a board. */
+  rows: Map<string, StatusRow>;
   fileDiagnostics: PlanMemo["fileDiagnostics"];
 }
 
@@ -250,12 +283,16 @@ function redo(dir: string, cwd: string, memo: PlanMemo, changes: Changes): Redon
   const systemChecks = systemChecksHash(memo.system);
   const today = new Date().toISOString().slice(0, 10);
   const plans = new Map<string, ComponentPlan>();
+  const rows = new Map<string, StatusRow>();
   for (const component of components.values()) {
-    const drift = driftNow(dir, memo, component.name, memo.stale[component.name]?.drift ?? [], changes.ownedFiles, built.get(component.name));
-    const seen = { lock: { components: Object.fromEntries(built) }, containerHash: memo.containerHash, promptVersion: PROMPT_VERSION, drift: new Map([[component.name, drift]]), today };
-    plans.set(component.name, planComponent(component, memo, true, [], seen, systemChecks));
+    const { name } = component;
+    const drift = driftNow(dir, memo, name, memo.stale[name]?.drift ?? [], changes.ownedFiles, built.get(name));
+    const seen = { lock: { components: Object.fromEntries(built) }, containerHash: memo.containerHash, promptVersion: PROMPT_VERSION, drift: new Map([[name, drift]]), today };
+    const plan = planComponent(component, memo, true, [], seen, systemChecks);
+    plans.set(name, plan);
+    if (memo.board) rows.set(name, statusRow(plan, component, built.get(name), memo.board.questions[name] ?? [], memo.board.failedBuilds[name]));
   }
-  return { plans, fileDiagnostics };
+  return { plans, rows, fileDiagnostics };
 }
 
 /** A kept spec file, parsed again: its components, when it is clean and they keep their shape. */
