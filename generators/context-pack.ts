@@ -87,15 +87,20 @@ export async function buildContextPack(input: ContextPackInput): Promise<Context
   const { ir, component } = input;
   const rootDir = join(input.projectDir, ir.system.root);
   const part = (kind: PartKind, title: string, source: string, text: string): PackPart => ({ kind, title, source, text: text.trim(), tokens: estimateTokens(text.trim()) });
-  const readme = await readFile(join(rootDir, "README.md"), "utf8").catch(absentAs(undefined));
+  // read side by side: each is a few file-system calls' wait, on every node of a build
+  const [readme, dependencies, files] = await Promise.all([
+    readFile(join(rootDir, "README.md"), "utf8").catch(absentAs(undefined)),
+    dependencyParts(component, ir, rootDir, input.cacheDir),
+    ownFiles(component, input.filesDir ?? rootDir),
+  ]);
   const parts = [
     part("instructions", "How to work", `phoenix's prompt templates (${PROMPT_VERSION})`, INSTRUCTIONS),
     ...(ir.system.description ? [part("system", `The system: ${ir.system.name}`, ir.system.at.file, ir.system.description)] : []),
     ...(readme !== undefined ? [part("readme", "The root's README.md", `${ir.system.root}/README.md`, readme)] : []),
     part("spec", `Your component: ${component.name}`, specSource(component, input.deltas ?? []), componentSpec(component, ir)),
     part("rules", "You may write only", component.at.file, writeRules(component, ir)),
-    ...await dependencyParts(component, ir, rootDir, input.cacheDir),
-    ...(await ownFiles(component, input.filesDir ?? rootDir)).map(({ path, text }) => part("file", `Your current file ${path}`, `${ir.system.root}/${path}`, fence(path, text))),
+    ...dependencies,
+    ...files.map(({ path, text }) => part("file", `Your current file ${path}`, `${ir.system.root}/${path}`, fence(path, text))),
     ...(input.feedback ? [part("feedback", "What went wrong last time: fix this first", "phoenix build", input.feedback)] : []),
   ];
   const budget = input.budget ?? DEFAULT_BUDGET_TOKENS;

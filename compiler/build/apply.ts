@@ -72,22 +72,33 @@ export function applyFile(projectDir: string, node: string): string {
 
 /** Writes the apply's record, reading the new content from `sourceDir`: after this returns, the apply will happen, now or after a crash. */
 export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<StagedApply> {
-  const contents = new Map(await Promise.all(intent.writes.map(async (path) => [path, await readFile(join(sourceDir, path))] as const)));
-  return stageApplyOf(projectDir, intent, contents);
+  const [contents, previous] = await Promise.all([
+    Promise.all(intent.writes.map(async (path) => [path, await readFile(join(sourceDir, path))] as const)),
+    previousIfKept(projectDir, intent),
+  ]);
+  return stageApplyOf(projectDir, intent, new Map(contents), previous);
 }
 
-/** Writes the apply's record with the new content given. */
-export async function stageApplyOf(projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>): Promise<StagedApply> {
+/** Writes the apply's record with the new content given (and what it replaces, when read already). */
+export async function stageApplyOf(
+  projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>, previous?: Previous,
+): Promise<StagedApply> {
+  const kept = previous ?? await previousIfKept(projectDir, intent);
   const staged: Staged = {
     ...intent,
     contents: Object.fromEntries(intent.writes.map((path) => [path, Buffer.from(contents.get(path)!).toString("base64")])),
-    ...(intent.keepPrevious && { previous: await previousOf(join(projectDir, intent.root), intent) }),
+    ...(kept && { previous: kept }),
   };
   const file = applyFile(projectDir, intent.node);
   await mkdir(dirname(file), { recursive: true });
   // a torn record is thrown away on recovery (readStaged): nothing it describes was done yet
   await writeFileDurably(file, JSON.stringify(staged));
   return staged;
+}
+
+/** What the apply replaces, when its intent asks to keep it (for `phoenix reject`). */
+async function previousIfKept(projectDir: string, intent: ApplyIntent): Promise<Previous | undefined> {
+  return intent.keepPrevious ? previousOf(join(projectDir, intent.root), intent) : undefined;
 }
 
 async function previousOf(rootDir: string, intent: ApplyIntent): Promise<Previous> {

@@ -309,14 +309,17 @@ function reportWaitingChecks(job: NodeJob, checks: readonly OwnedCheck[]): void 
 /** Applies a green workspace: the owned files that differ from the real tree, and the lock entry. */
 async function applyGreen(job: NodeJob, workspace: Workspace, rules: GuardRules, results: readonly CheckOutcome[]): Promise<number> {
   const mine = (path: string) => rules.owned(path) && !rules.protectedPath(path);
-  const outputs = await hashMatching(workspace.dir, mine, rules.ownedRoots);
-  const current = await hashMatching(job.rootDir, mine, rules.ownedRoots);
+  const [outputs, current, interfaceHashNow] = await Promise.all([
+    hashMatching(workspace.dir, mine, rules.ownedRoots),
+    hashMatching(job.rootDir, mine, rules.ownedRoots),
+    job.component.interface ? interfaceHash(workspace.dir, job.component.interface, { cacheDir: join(job.projectDir, ".phoenix") }) : null,
+  ]);
   const writes = [...outputs].filter(([path, hash]) => current.get(path) !== hash).map(([path]) => path);
   const deletes = [...current.keys()].filter((path) => !outputs.has(path));
   const at = new Date().toISOString();
   const built = recordBuild(job.component, job.inputs, job.inputHash, {
     outputs: Object.fromEntries(outputs),
-    interfaceHash: job.component.interface ? await interfaceHash(workspace.dir, job.component.interface, { cacheDir: join(job.projectDir, ".phoenix") }) : null,
+    interfaceHash: interfaceHashNow,
     checks: verdicts(results, at),
     probes: observedProbes(results),
     at,
