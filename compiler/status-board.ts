@@ -49,7 +49,11 @@ export function statusRow(
 /** Each component's open questions, by ID. */
 export function openQuestions(lock: Pick<Lock, "questions">): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const [id, q] of Object.entries(lock.questions ?? {})) out.set(q.component, [...out.get(q.component) ?? [], id]);
+  for (const [id, q] of Object.entries(lock.questions ?? {})) {
+    const ids = out.get(q.component);
+    if (ids) ids.push(id);
+    else out.set(q.component, [id]);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
  * unchanged interface is answered without loading ts-morph at all.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
@@ -208,9 +209,10 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   }
 }
 
+/** Synchronous: an interface file is small, and a build reads a few on every node. */
 async function readIfExists(file: string): Promise<Uint8Array | null> {
   try {
-    return await readFile(file);
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;

@@ -11,10 +11,11 @@
  * or a record that the next build completes before planning. One file per apply keeps the cost
  * of a node's apply to a few writes, whatever the number of its files.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { absentAs } from "../absent.js";
+import { absentAs, unlessAbsent } from "../absent.js";
 import { fsyncDirectory, fsyncFile, writeFileDurably, writeTemp } from "../atomic-write.js";
 import { componentStateSchema } from "../lock/schema.js";
 
@@ -72,22 +73,17 @@ export function applyFile(projectDir: string, node: string): string {
 
 /** Writes the apply's record, reading the new content from `sourceDir`: after this returns, the apply will happen, now or after a crash. */
 export async function stageApply(projectDir: string, sourceDir: string, intent: ApplyIntent): Promise<StagedApply> {
-  const [contents, previous] = await Promise.all([
-    Promise.all(intent.writes.map(async (path) => [path, await readFile(join(sourceDir, path))] as const)),
-    previousIfKept(projectDir, intent),
-  ]);
-  return stageApplyOf(projectDir, intent, new Map(contents), previous);
+  // read in turn, synchronously: a node's few files, where reads through the thread pool cost more
+  const contents = new Map(intent.writes.map((path) => [path, readFileSync(join(sourceDir, path))] as const));
+  return stageApplyOf(projectDir, intent, contents);
 }
 
-/** Writes the apply's record with the new content given (and what it replaces, when read already). */
-export async function stageApplyOf(
-  projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>, previous?: Previous,
-): Promise<StagedApply> {
-  const kept = previous ?? await previousIfKept(projectDir, intent);
+/** Writes the apply's record with the new content given. */
+export async function stageApplyOf(projectDir: string, intent: ApplyIntent, contents: ReadonlyMap<string, Uint8Array>): Promise<StagedApply> {
   const staged: Staged = {
     ...intent,
     contents: Object.fromEntries(intent.writes.map((path) => [path, Buffer.from(contents.get(path)!).toString("base64")])),
-    ...(kept && { previous: kept }),
+    ...(intent.keepPrevious && { previous: previousOf(join(projectDir, intent.root), intent) }),
   };
   const file = applyFile(projectDir, intent.node);
   await mkdir(dirname(file), { recursive: true });
@@ -96,18 +92,14 @@ export async function stageApplyOf(
   return staged;
 }
 
-/** What the apply replaces, when its intent asks to keep it (for `phoenix reject`). */
-async function previousIfKept(projectDir: string, intent: ApplyIntent): Promise<Previous | undefined> {
-  return intent.keepPrevious ? previousOf(join(projectDir, intent.root), intent) : undefined;
-}
-
-async function previousOf(rootDir: string, intent: ApplyIntent): Promise<Previous> {
+/** What the apply replaces (for `phoenix reject`), read synchronously as the new contents are. */
+function previousOf(rootDir: string, intent: ApplyIntent): Previous {
   const touched = [...intent.writes, ...intent.deletes];
   const contents: Record<string, string> = {};
-  await Promise.all(touched.map(async (path) => {
-    const bytes = await readFile(join(rootDir, path)).catch(absentAs(undefined));
+  for (const path of touched) {
+    const bytes = unlessAbsent(() => readFileSync(join(rootDir, path)));
     if (bytes !== undefined) contents[path] = bytes.toString("base64");
-  }));
+  }
   return { state: intent.keepPrevious!.state, touched, existed: touched.filter((p) => p in contents), contents };
 }
 

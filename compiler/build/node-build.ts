@@ -4,6 +4,7 @@
  * are applied and recorded), the agent asks a question, attempts run out, or an attempt makes no
  * progress. Nothing touches the real tree before the apply.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildContextPack, renderPack } from "../../generators/context-pack.js";
@@ -137,8 +138,12 @@ async function rememberFeedback(job: NodeJob, feedback: Feedback): Promise<void>
 }
 
 /** Kaizen across builds: a new build starts from what the last failed one learned. */
-async function lastBuildFeedback(job: NodeJob): Promise<string | undefined> {
-  return readFile(feedbackFile(job), "utf8").catch(() => undefined);
+function lastBuildFeedback(job: NodeJob): string | undefined {
+  try {
+    return readFileSync(feedbackFile(job), "utf8");
+  } catch {
+    return undefined; // none, or unreadable: the build goes on without it
+  }
 }
 
 /** How one attempt ended: the node is done (one way or another), or it goes round again. */
@@ -188,7 +193,7 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, rules: GuardRules,
 }
 
 async function runAgent(job: NodeJob, workspace: Workspace, rules: GuardRules, attempt: number, feedback: Feedback | undefined): Promise<AgentResult> {
-  const feedbackText = feedback ? formatFeedback(feedback) : attempt === 1 ? await lastBuildFeedback(job) : undefined;
+  const feedbackText = feedback ? formatFeedback(feedback) : attempt === 1 ? lastBuildFeedback(job) : undefined;
   const context = renderPack(await buildContextPack({
     projectDir: job.projectDir, ir: job.ir, component: job.component, attempt, filesDir: workspace.dir,
     cacheDir: join(job.projectDir, ".phoenix"), deltas: job.deltas, ...(feedbackText && { feedback: feedbackText }),

@@ -124,7 +124,12 @@ function memoOf(dir: string, cwd: string, seen: Extract<Observation, { ok: true 
   // a file with a warning of the whole tree cannot be redone alone: the warning's place may move
   const needsTree = new Set(treeDiagnostics.map((d) => d.span.file));
   const ownByFile = new Map<string, Diagnostic[]>();
-  for (const d of seen.diagnostics) if (own.has(d)) ownByFile.set(d.span.file, [...ownByFile.get(d.span.file) ?? [], d]);
+  for (const d of seen.diagnostics) {
+    if (!own.has(d)) continue;
+    const list = ownByFile.get(d.span.file);
+    if (list) list.push(d);
+    else ownByFile.set(d.span.file, [d]);
+  }
   const specFiles: PlanMemo["specFiles"] = {};
   const fileDiagnostics: PlanMemo["fileDiagnostics"] = {};
   for (const file of seen.project.files) {

@@ -2,13 +2,12 @@
  * Walking a file tree the way every workspace does: version control and phoenix's own folder left
  * out, installed packages never entered, symlinks reported, not followed.
  */
-import type { BigIntStats } from "node:fs";
-import { chmod, lstat, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { readFileSync, type BigIntStats } from "node:fs";
+import { chmod, lstat, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { absentAs } from "../../absent.js";
+import { absentAs, unlessAbsent } from "../../absent.js";
 import { comparePaths } from "../../drift/drift.js";
 import { sha256, type Hash } from "../../hash.js";
-import { forEachLimited } from "../../limit.js";
 
 /** Folders that are never part of a workspace's changes: version control and phoenix's own. */
 export const LEFT_OUT = new Set([".git", ".phoenix"]);
@@ -77,12 +76,14 @@ function rootsOnce(roots: readonly string[]): string[] {
 export async function hashMatching(dir: string, matches: (path: string) => boolean, roots: readonly string[] = [""]): Promise<Map<string, Hash>> {
   const tree = await listTree(dir, roots);
   const paths = [...tree].filter(([path, entry]) => entry.kind === "file" && matches(path)).map(([path]) => path).sort(comparePaths);
+  // read in turn, synchronously: a small file's read through the thread pool cost phoenix's main
+  // thread six times what the read costs (and a build reads a few on every node)
   const hashes = new Map<string, Hash>();
-  await forEachLimited(paths, IO_CONCURRENCY, async (path) => {
-    const bytes = await readFile(join(dir, path)).catch(absentAs(undefined));
+  for (const path of paths) {
+    const bytes = unlessAbsent(() => readFileSync(join(dir, path)));
     if (bytes) hashes.set(path, sha256(bytes));
-  });
-  return new Map(paths.filter((p) => hashes.has(p)).map((p) => [p, hashes.get(p)!]));
+  }
+  return hashes;
 }
 
 /**
