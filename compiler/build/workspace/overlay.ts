@@ -12,10 +12,10 @@
  * deletion, an opaque folder for a folder removed and made anew. So finding an attempt's changes
  * walks only what it wrote, never the whole root.
  */
-import { constants, type Stats } from "node:fs";
+import { constants, lstatSync, readdirSync, type Stats } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { absentAs } from "../../absent.js";
+import { absentAs, unlessAbsent } from "../../absent.js";
 import { comparePaths } from "../../drift/drift.js";
 import type { Sandbox } from "../sandbox.js";
 import type { FileChange } from "../types.js";
@@ -166,24 +166,29 @@ async function overlayChanges(mount: OverlayMount, lower: string): Promise<FileC
     for (const [file] of await listTree(lower, [path])) deleted(file);
   };
   const folders: string[] = [];
+  // the upper layer holds only what the node wrote: a few entries, stated synchronously (through
+  // the thread pool each stat cost phoenix's main thread five times as much)
   const visit = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(upper, relative), { withFileTypes: true }).catch(absentAs([]));
-    await Promise.all(entries.filter((e) => !skippedInTree(e.name, e.isSymbolicLink(), e.isDirectory())).map(async (e) => {
+    const entries = unlessAbsent(() => readdirSync(join(upper, relative), { withFileTypes: true })) ?? [];
+    for (const e of entries) {
+      if (skippedInTree(e.name, e.isSymbolicLink(), e.isDirectory())) continue;
       const path = relative === "" ? e.name : `${relative}/${e.name}`;
-      const [mine, theirs] = await Promise.all([lstat(join(upper, path)), lstat(join(lower, path)).catch(absentAs(undefined))]);
+      const mine = lstatSync(join(upper, path));
+      const theirs = unlessAbsent(() => lstatSync(join(lower, path)));
       if (mine.isDirectory()) {
         if (theirs?.isDirectory()) folders.push(path);
         else if (theirs) deleted(path);
-        return visit(path);
+        await visit(path);
+        continue;
       }
       if (theirs?.isDirectory()) await deletedUnder(path);
       if (isWhiteout(mine)) {
         if (theirs && !theirs.isDirectory()) deleted(path);
-        return;
+        continue;
       }
       const change = await changeOf(path, mine, theirs, upper, lower);
       if (change) out.set(path, change);
-    }));
+    }
   };
   await visit("");
   // a folder removed and made anew hides everything the root had in it; only a program can do

@@ -2,8 +2,8 @@
  * Walking a file tree the way every workspace does: version control and phoenix's own folder left
  * out, installed packages never entered, symlinks reported, not followed.
  */
-import { readFileSync, type BigIntStats } from "node:fs";
-import { chmod, lstat, readdir, readlink, rm } from "node:fs/promises";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type BigIntStats } from "node:fs";
+import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { absentAs, unlessAbsent } from "../../absent.js";
 import { comparePaths } from "../../drift/drift.js";
@@ -41,24 +41,29 @@ export function skippedInTree(name: string, isSymlink: boolean, isDirectory: boo
 
 /**
  * Every file and symlink under `dir` (or only under `roots`, folders or files relative to it),
- * by relative path.
+ * by relative path. Walked synchronously: a stat through the thread pool cost phoenix's main
+ * thread five times what the stat costs, and a build walks a node's folders several times.
  */
 export async function listTree(dir: string, roots: readonly string[] = [""]): Promise<Map<string, TreeEntry>> {
   const out = new Map<string, TreeEntry>();
-  const record = async (path: string): Promise<void> => {
-    const stats = await lstat(join(dir, path), { bigint: true }).catch(absentAs(undefined));
+  const record = (path: string): void => {
+    const stats = unlessAbsent(() => lstatSync(join(dir, path), { bigint: true }));
     if (!stats) return;
     if (stats.isDirectory()) return visit(path);
-    if (stats.isSymbolicLink()) out.set(path, { kind: "symlink", stamp: stampOf(stats), target: await readlink(join(dir, path)) });
+    if (stats.isSymbolicLink()) out.set(path, { kind: "symlink", stamp: stampOf(stats), target: readlinkSync(join(dir, path)) });
     else if (stats.isFile()) out.set(path, { kind: "file", stamp: stampOf(stats) });
     else out.set(path, { kind: "other", stamp: stampOf(stats) });
   };
-  const visit = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(dir, relative), { withFileTypes: true }).catch(absentAs([]));
-    await Promise.all(entries.filter((e) => !skippedInTree(e.name, e.isSymbolicLink(), e.isDirectory()))
-      .map((e) => record(relative === "" ? e.name : `${relative}/${e.name}`)));
+  const visit = (relative: string): void => {
+    const entries = unlessAbsent(() => readdirSync(join(dir, relative), { withFileTypes: true })) ?? [];
+    for (const e of entries) {
+      if (!skippedInTree(e.name, e.isSymbolicLink(), e.isDirectory())) record(relative === "" ? e.name : `${relative}/${e.name}`);
+    }
   };
-  await Promise.all(rootsOnce(roots).map((root) => (root === "" ? visit("") : record(root))));
+  for (const root of rootsOnce(roots)) {
+    if (root === "") visit("");
+    else record(root);
+  }
   return out;
 }
 
