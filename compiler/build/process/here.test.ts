@@ -1,17 +1,9 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { isRunning } from "../../../fixtures/processes.js";
 import { runHere } from "./here.js";
 
 const env = process.env;
 
-/** Running, not just a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 describe("running a program here", () => {
   it("gives back its exit code, its output and what it read, with only the environment given", async () => {
@@ -31,7 +23,7 @@ describe("running a program here", () => {
     const result = await runHere({ argv: ["sh", "-c", "sleep 30 & echo $!"], cwd: "/tmp", env });
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(result.exitCode).toBe(0);
-    expect(alive(Number(result.stdout.trim()))).toBe(false);
+    expect(isRunning(Number(result.stdout.trim()))).toBe(false);
   });
 
   it("keeps the start and the end of a flood of output, the middle dropped", async () => {
@@ -52,6 +44,6 @@ describe("running a program here", () => {
     controller.abort();
     const cancelled = await running;
     expect(cancelled.cancelled).toBe(true);
-    expect(alive(Number(cancelled.stdout.trim()))).toBe(false);
+    expect(isRunning(Number(cancelled.stdout.trim()))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { isRunning } from "../../../fixtures/processes.js";
 import { repoRoot } from "../../../fixtures/run-phoenix.js";
 import { Launcher } from "./launcher.js";
 
@@ -16,14 +16,6 @@ function start(): Launcher {
   return launcher;
 }
 
-/** Running, not just a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 describe("the launcher", () => {
   it("runs programs side by side and gives back their exit codes and output", async () => {
@@ -44,7 +36,7 @@ describe("the launcher", () => {
     controller.abort();
     const cancelled = await running;
     expect(cancelled.cancelled).toBe(true);
-    expect(alive(Number(cancelled.stdout.trim()))).toBe(false);
+    expect(isRunning(Number(cancelled.stdout.trim()))).toBe(false);
     const late = await launcher.run({ argv: ["sleep", "30"], cwd: repoRoot, env: process.env, timeoutMs: 200 });
     expect(late.timedOut).toBe(true);
     expect(late.durationMs).toBeLessThan(10_000);
