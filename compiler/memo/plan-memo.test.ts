@@ -156,6 +156,19 @@ describe("the plan memo", () => {
     expect(counts.boards).toBeGreaterThan(40);
   }, 240_000);
 
+  it("looks in full when the plan memo was mangled by hand, answering as always", async () => {
+    const dir = await builtTree();
+    expect((await ask(dir, {}, true)).replanned).toBe(false); // the first look, kept
+    const memoFile = join(dir, ".phoenix", "memo", "plan.json");
+    const memo = JSON.parse(await readFile(memoFile, "utf8")) as Record<string, unknown>;
+    await writeFile(memoFile, JSON.stringify({ ...memo, specFiles: 7, owners: null }));
+    await editSpec(dir, 2, (t) => t.replace("It does part 2.", "It does part 2 again."));
+    const remembered = await ask(dir, {}, true);
+    expect(remembered.replanned).toBe(false);
+    expect(remembered.stdout).toBe((await ask(dir, {}, false)).stdout);
+    expect(remembered.stdout).toMatch(/~ c2/);
+  }, 120_000);
+
   it("answers `phoenix diff` after a spec edit and an owned-file edit without loading the schema library or reading the lock whole", async () => {
     const dir = await builtTree();
     await runPhoenix(["diff"], { cwd: dir }); // the full look, kept

@@ -184,6 +184,14 @@ function systemCovered(ir: Pick<Ir, "system">): Set<string> {
  * already took), or undefined when it must be made in full.
  */
 export function replan(dir: string, cwd: string, seen: ReadonlyMap<string, string>): Replanned | undefined {
+  try {
+    return replanFrom(dir, cwd, seen);
+  } catch {
+    return undefined; // a cache written by hand or torn in a way JSON.parse let through: the full look answers
+  }
+}
+
+function replanFrom(dir: string, cwd: string, seen: ReadonlyMap<string, string>): Replanned | undefined {
   const memo = readMemo(dir);
   if (!memo || memo.key !== keyText(cwd)) return undefined;
   const changes = changesSince(dir, memo, seen);
