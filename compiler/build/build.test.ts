@@ -176,6 +176,23 @@ describe("phoenix build", () => {
     for (let i = 0; i < order.length; i += 2) expect([order[i]!.replace(" start", ""), order[i + 1]!.replace(" end", "")]).toEqual([order[i]!.replace(" start", ""), order[i]!.replace(" start", "")]);
   });
 
+  it("starts the next node while a green one applies its files, and its dependents only once they are applied", async () => {
+    const dir = await calcProject(good);
+    const run = await build(dir, "--jobs", "1", "--json");
+    expect(run.exitCode).toBe(0);
+    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; node?: string });
+    const at = (type: string, node: string) => events.findIndex((e) => e.type === type && e.node === node);
+    // extra (first by name) passed its checks: independent math takes its slot while extra's files are applied
+    expect(at("node-start", "math")).toBeGreaterThan(at("check-done", "extra"));
+    expect(at("node-start", "math")).toBeLessThan(at("node-done", "extra"));
+    // app reads math's interface: it starts only once math is applied
+    expect(at("node-start", "app")).toBeGreaterThan(at("node-done", "math"));
+    // --jobs 1 still means one agent at a time
+    const order = (await readFile(join(dir, LOG, "runs.log"), "utf8")).trim().split("\n");
+    expect(order).toEqual(["extra 1 start", "extra 1 end", "math 1 start", "math 1 end", "app 1 start", "app 1 end"]);
+    expect(await readFile(root(dir, "src/app/main.js"), "utf8")).toBe(calcCode.app["src/app/main.js"]);
+  });
+
   it("removes a component the specs no longer have: its files and its lock entry", async () => {
     const dir = await calcProject(good);
     expect((await build(dir)).exitCode).toBe(0);

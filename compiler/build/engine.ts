@@ -2,7 +2,8 @@
  * `phoenix build`, the engine: moves current state to desired state.
  *
  *   writer lock -> finish interrupted applies -> observe and plan -> remove what the specs dropped
- *   -> build stale nodes in topological order, up to `jobs` at once (pull, WIP limit)
+ *   -> build stale nodes in topological order, up to `jobs` agents and checks at work at once
+ *      (pull, WIP limit; a green node applies its files while the next one starts)
  *
  * A node is decided when its dependencies are done: stale in the plan, or made stale by a
  * dependency whose rebuilt interface differs from the one it was built against; a dependency
@@ -104,7 +105,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildOutcome> {
     options, ir, specIr: seen.project.desired, keeper, agents, sandbox, checkSandbox, judge, buildId, effects, repo, seenDrift: seen.seen,
     stale: new Map(planned.map((c) => [c.name, c.reasons.map((r) => r.code)])),
     deltas: seen.project.changedBy,
-    overlays: new OverlayPool(),
+    overlays: new OverlayPool(4 * options.jobs),
   };
   let results: Map<string, Done>;
   try {
@@ -316,7 +317,8 @@ interface Scheduling {
 type Done = { result: NodeResult; detail: string };
 
 /**
- * Builds the nodes of `scope`, dependencies first, at most `jobs` at a time. Event-driven: each
+ * Builds the nodes of `scope`, dependencies first, at most `jobs` at work at a time (a green
+ * node applying its files has given its slot to the next; its dependents wait for it). Event-driven: each
  * node counts its unfinished dependencies, and a finished node tells only its own dependents, so
  * scheduling costs the graph's edges, not nodes times nodes. A failed dependency blocks its
  * dependents at once, and theirs in turn (stop the line downstream only).
@@ -332,6 +334,9 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
   const reasons = new Map<string, string[]>();
   const done = new Map<string, Done>();
   const running = new Map<string, Promise<void>>();
+  /** Running nodes whose agent or checks are at work: what --jobs bounds (the others only apply their files). */
+  const working = new Set<string>();
+  let wake = () => {};
   /** Finished nodes whose dependents have not heard of it yet (a list, not recursion: chains can be 10,000 long). */
   const settled: string[] = [];
   const total = context.stale.size;
@@ -370,7 +375,12 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
     started++;
     options.emit({ type: "node-start", node: name, index: started, total: Math.max(total, started), reasons: reasons.get(name)!, agent: context.agents.get(name)?.label ?? "" });
     const t0 = performance.now();
-    running.set(name, runNode(context, components.get(name)!, reasons.get(name)!).then((outcome) => {
+    working.add(name);
+    const releaseSlot = () => {
+      if (working.delete(name)) wake();
+    };
+    running.set(name, runNode(context, components.get(name)!, reasons.get(name)!, releaseSlot).then((outcome) => {
+      working.delete(name);
       running.delete(name);
       options.emit({ type: "node-done", node: name, result: outcome.result, detail: outcome.detail, attempts: outcome.attempts, durationMs: Math.round(performance.now() - t0), ...(outcome.files !== undefined && { files: outcome.files }) });
       conclude(name, outcome);
@@ -382,14 +392,15 @@ async function schedule(context: Scheduling, scope: readonly string[]): Promise<
     for (const name of scope) if (unfinished.get(name) === 0) consider(name);
     for (;;) {
       propagate();
-      while (buildable.size > 0 && (running.size < options.jobs || options.signal.aborted)) {
+      // a node applying its files holds no slot, and at most as many apply as the slots allow
+      while (buildable.size > 0 && ((working.size < options.jobs && running.size < 2 * options.jobs) || options.signal.aborted)) {
         const name = buildable.shift()!;
         if (options.signal.aborted) finish(name, { result: "cancelled", detail: "not started: the build was cancelled" });
         else start(name);
         propagate();
       }
       if (running.size === 0) break;
-      await Promise.race(running.values());
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ...running.values()]);
     }
   } finally {
     options.signal.removeEventListener("abort", onAbort);
@@ -428,7 +439,7 @@ function decide(context: Scheduling, name: string): Decision {
   return { kind: "skip", done: { result: "unchanged", detail: "up to date" } };
 }
 
-async function runNode(context: Scheduling, component: Component, reasons: string[]): Promise<NodeOutcome> {
+async function runNode(context: Scheduling, component: Component, reasons: string[], releaseSlot: () => void): Promise<NodeOutcome> {
   const { options, ir, keeper } = context;
   const projectDir = options.projectDir;
   const inputs = buildInputs(component, ir, { ...context.seenDrift, lock: keeper.lock });
@@ -461,7 +472,7 @@ async function runNode(context: Scheduling, component: Component, reasons: strin
         lock.questions = { ...lock.questions, [id]: { component: component.name, askedAt: new Date().toISOString(), ...question } };
         return id;
       }),
-      commits: context.repo !== null && component.autonomy === "autonomous", judge: context.judge,
+      commits: context.repo !== null && component.autonomy === "autonomous", judge: context.judge, releaseSlot,
       ...(keeper.lock.components[component.name] && { previousState: keeper.lock.components[component.name] }),
     });
   } catch (error) {

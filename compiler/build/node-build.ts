@@ -63,6 +63,11 @@ export interface NodeJob {
   judge: JudgeSetup | null;
   /** The build's overlays, reused node after node. */
   overlays?: OverlayPool;
+  /**
+   * Called once the node's checks have passed and only its apply is left: its place under
+   * `--jobs` (agents and checks at work) goes to the next node meanwhile.
+   */
+  releaseSlot?(): void;
 }
 
 export interface NodeOutcome {
@@ -187,6 +192,7 @@ async function oneAttempt(job: NodeJob, workspace: Workspace, rules: GuardRules,
     const next: Feedback = { attempt, checks: results, refused: [] };
     return { kind: "retry", outcome: "failed", feedback: next, detail: failing.map((f) => `${f.owner === "system" ? "system check " : ""}${f.check}: ${f.evidence.split("\n").slice(0, 2).join(" ")}`).join("; "), ...base, checks: results };
   }
+  job.releaseSlot?.();
   const files = await applyGreen(job, workspace, rules, results);
   const detail = `checks passed on attempt ${attempt} of ${job.maxAttempts}; ${files} file${files === 1 ? "" : "s"} applied`;
   return { kind: "done", outcome: "green", node: { result: "green", detail, files }, detail, ...base, checks: results };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "../../../fixtures/run-phoenix.js";
@@ -185,9 +186,13 @@ describe("the overlay workspace", () => {
       mountDir ??= ws.dir;
       expect(ws.dir).toBe(mountDir);
       expect(await ws.changes()).toEqual([]);
+      // the overlays are stacked on the root's path: each must show the root, not the one below it
+      expect(existsSync(join(ws.dir, "src", `node${node - 1}.js`))).toBe(false);
+      expect(await readFile(join(ws.dir, "src", `applied${node - 1}.js`), "utf8").catch(() => "missing")).toBe(node === 0 ? "missing" : "applied");
       await writeFile(join(ws.dir, "src", `node${node}.js`), `${node}`);
       expect((await ws.changes()).map((c) => c.path)).toEqual([`src/node${node}.js`]);
       await ws.discard();
+      await writeFile(join(dir, "root", "src", `applied${node}.js`), "applied");
     }
     const [base] = await readdir(join(dir, "scratch"));
     // layers are made and removed in batches: never more than two batches of pairs are kept
