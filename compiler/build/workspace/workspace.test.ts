@@ -300,6 +300,19 @@ describe("an overlay workspace over a root that changes", () => {
 });
 
 describe("a program entering an overlay workspace", () => {
+  it("runs a shell command as `sh -c` alone would: its name, no arguments, its lines, its exit code, its stdin", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "root"), { recursive: true });
+    const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node");
+    const argv = ws.confine(none).wrap(["sh", "-c", 'echo "$0 $# $1"; read -r line; echo "got $line"\nno-such-program-here\nexit 3'], { workspace: ws.runDir, network: false });
+    const run = await runProcess({ argv, cwd: dir, env: process.env, input: "context\n" });
+    expect(run.stdout).toBe("sh 0 \ngot context\n");
+    expect(run.stderr).toBe("sh: 2: no-such-program-here: not found\n");
+    expect(run.exitCode).toBe(3);
+    await ws.discard();
+  });
+
+
   it("runs only where the overlay is mounted, also under a root whose path has spaces", async () => {
     const dir = await tempDir();
     const rootDir = join(dir, "my root");
@@ -310,12 +323,16 @@ describe("a program entering an overlay workspace", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(`${rootDir}\n`);
     expect(await readFile(join(rootDir, "src", "a.js"), "utf8")).toBe("a");
-    // the same entry, pointed at a folder with no overlay on it, refuses to run
-    const argv = ws.confine(none).wrap(["sh", "-c", "echo c > src/a.js"], { workspace: ws.runDir, network: false });
-    const stray = argv.map((a) => (a === rootDir || a === rootDir.replace(" ", "\\040") ? dir : a));
-    const refused = await runProcess({ argv: stray, cwd: dir, env: process.env });
-    expect(refused.exitCode).toBe(125);
-    expect(refused.stderr).toMatch(/overlay is not mounted/);
+    // the same entry, pointed at a folder with no overlay on it, refuses to run: a shell command
+    // (entered and run by one shell) and any other program
+    for (const program of [["sh", "-c", "echo c > src/a.js"], ["sh", "-c", "echo c > src/a.js", "sh", "x"], ["touch", "src/a.js"]]) {
+      const argv = ws.confine(none).wrap(program, { workspace: ws.runDir, network: false });
+      const stray = argv.map((a) => (a === rootDir || a === rootDir.replace(" ", "\\040") ? dir : a));
+      const refused = await runProcess({ argv: stray, cwd: dir, env: process.env });
+      expect(refused.exitCode).toBe(125);
+      expect(refused.stderr).toMatch(/overlay is not mounted/);
+    }
+    expect(existsSync(join(dir, "src", "a.js"))).toBe(false);
     await ws.discard();
     expect(() => ws.confine(none).wrap(["true"], { workspace: ws.runDir, network: false })).toThrow(/the process holding its overlay exited/);
   });
