@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { openSandbox, type Sandbox } from "../sandbox.js";
 import { createCopyWorkspace } from "./copy.js";
 import { opaqueInArchive } from "./opaque.js";
 import { createOverlayWorkspace, OverlayPool } from "./overlay.js";
+import { layersInMemory } from "./overlay-mount.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
 
 async function root(): Promise<string> {
@@ -146,15 +147,33 @@ describe("the copy workspace", () => {
   });
 });
 
-describe("the overlay workspace", () => {
+/** The folder of an overlay workspace's layers, as its holder's namespace sees it (in memory, only it does). */
+async function layersOf(ws: Workspace, scratch: string): Promise<string> {
+  const [base] = await readdir(scratch);
+  return `/proc/${ws.dir.split("/")[2]}/root${join(scratch, base!, "layers")}`;
+}
+
+describe.each([["in memory", undefined], ["on disk", "disk"]])("the overlay workspace, layers %s", (where, setting) => {
+  const before = process.env["PHOENIX_OVERLAY_LAYERS"];
+  beforeAll(() => {
+    if (setting) process.env["PHOENIX_OVERLAY_LAYERS"] = setting;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env["PHOENIX_OVERLAY_LAYERS"];
+    else process.env["PHOENIX_OVERLAY_LAYERS"] = before;
+  });
+
   it("stores only what was written, whatever the size of the root", async () => {
     const dir = await root();
     await Promise.all(Array.from({ length: 500 }, (_, i) => writeFile(join(dir, "root", "lib", `f${i}.js`), `${i}`)));
     const ws = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node");
     await writeFile(join(ws.dir, "src", "a.js"), "changed");
+    const layers = await layersOf(ws, join(dir, "scratch"));
+    const stored = execFileSync("find", [join(layers, "upper0"), "-type", "f"], { encoding: "utf8" }).trim().split("\n");
+    expect(stored).toEqual([join(layers, "upper0", "src", "a.js")]);
+    // in memory, nothing of the layers is on disk
     const [base] = await readdir(join(dir, "scratch"));
-    const stored = execFileSync("find", [join(dir, "scratch", base!, "upper0"), "-type", "f"], { encoding: "utf8" }).trim().split("\n");
-    expect(stored).toEqual([join(dir, "scratch", base!, "upper0", "src", "a.js")]);
+    expect((await readdir(join(dir, "scratch", base!, "layers"))).length > 0).toBe(where === "on disk");
     await ws.discard();
   });
 
@@ -177,7 +196,7 @@ describe("the overlay workspace", () => {
     expect(await readdir(join(dir, "scratch"))).toEqual([]);
   });
 
-  it("serves twenty nodes in turn from one mount, each time empty, keeping few layers on disk", async () => {
+  it("serves twenty nodes in turn from one mount, each time empty, keeping few layers", async () => {
     const dir = await root();
     const pool = new OverlayPool(1);
     let mountDir: string | undefined;
@@ -194,9 +213,12 @@ describe("the overlay workspace", () => {
       await ws.discard();
       await writeFile(join(dir, "root", "src", `applied${node}.js`), "applied");
     }
-    const [base] = await readdir(join(dir, "scratch"));
     // layers are made and removed in batches: never more than two batches of pairs are kept
-    expect((await readdir(join(dir, "scratch", base!))).filter((name) => /^(upper|work)\d+$/.test(name)).length).toBeLessThanOrEqual(32);
+    const next = await createOverlayWorkspace(join(dir, "root"), join(dir, "scratch"), "node", pool);
+    const kept = (await readdir(await layersOf(next, join(dir, "scratch")))).filter((name) => /^(upper|work)\d+$/.test(name));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(32);
+    await next.discard();
     await pool.close();
     expect(await readdir(join(dir, "scratch"))).toEqual([]);
   });
@@ -281,6 +303,17 @@ console.log(ws.dir.split("/")[2]); setInterval(() => {}, 1000);`;
       block({ 0: "e/" }, "5"), Buffer.alloc(1024),
     ]);
     expect(opaqueInArchive(archive)).toEqual(["d"]);
+  });
+});
+
+describe("where an overlay's layers live", () => {
+  it("in memory on Linux 6.6 and later (user extended attributes on tmpfs), on disk before or when asked", () => {
+    expect(layersInMemory("6.18.44-fc-v782", undefined)).toBe(true);
+    expect(layersInMemory("6.6.0", undefined)).toBe(true);
+    expect(layersInMemory("7.0.1-arch1", undefined)).toBe(true);
+    expect(layersInMemory("6.1.0-18-amd64", undefined)).toBe(false);
+    expect(layersInMemory("5.15.0-91-generic", undefined)).toBe(false);
+    expect(layersInMemory("6.18.44", "disk")).toBe(false);
   });
 });
 
