@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extractionCount, INTERFACE_CACHE_FILE, interfaceHash, normaliseText } from "./interface.js";
+import { cacheWrites, extractionCount, INTERFACE_CACHE_FILE, interfaceCacheSaved, interfaceHash, normaliseText } from "./interface.js";
 
 type Files = Record<string, string>;
 
@@ -222,11 +222,43 @@ describe("the interface cache", () => {
     const count = extractionCount();
     expect(await interfaceHash(root, INTERFACE, { cacheDir })).toBe(fresh);
     expect(extractionCount()).toBe(count);
+    await interfaceCacheSaved();
     expect(JSON.parse(await readFile(join(cacheDir, INTERFACE_CACHE_FILE), "utf8"))).toHaveProperty("entries");
   });
 
+  it("writes many new entries in a few writes, and every one of them by the end", async () => {
+    const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`src/c${i}/index.ts`, `export const value${i}: number = ${i};\n`]));
+    const root = await makeRoot(files);
+    const cacheDir = join(root, ".phoenix");
+    const writes = cacheWrites();
+    const started = performance.now();
+    for (const path of Object.keys(files)) await interfaceHash(root, path, { cacheDir });
+    await interfaceCacheSaved();
+    // one write, then at most one every 200 ms (the whole cache each time), and the last one
+    expect(cacheWrites() - writes).toBeLessThanOrEqual(2 + (performance.now() - started) / 200);
+    const saved = JSON.parse(await readFile(join(cacheDir, INTERFACE_CACHE_FILE), "utf8")) as { entries: { interface: string }[] };
+    expect(saved.entries.map((e) => e.interface).sort()).toEqual(Object.keys(files).sort());
+  });
+
+  it("writes its new entries before a process exits, and another process reads them", async () => {
+    const root = await makeRoot({ ...STORE, "src/other/index.ts": "export const answer = 42;\n", "src/third/index.ts": "export const third = 3;\n" });
+    const cacheDir = join(root, ".phoenix");
+    await interfaceHash(root, INTERFACE, { cacheDir });
+    await interfaceCacheSaved();
+    // another phoenix process hashes two more interfaces into the same cache (the second written
+    // behind, after the first write), and exits
+    const module = new URL("./interface.js", import.meta.url).pathname.replace("/generators/", "/dist/generators/");
+    const script = `const { interfaceHash } = await import(${JSON.stringify(module)});
+for (const path of ["src/other/index.ts", "src/third/index.ts"]) await interfaceHash(${JSON.stringify(root)}, path, { cacheDir: ${JSON.stringify(cacheDir)} });`;
+    const { execFileSync } = await import("node:child_process");
+    execFileSync(process.execPath, ["--input-type=module", "-e", script]);
+    const count = extractionCount();
+    for (const path of ["src/other/index.ts", "src/third/index.ts", INTERFACE]) await interfaceHash(root, path, { cacheDir });
+    expect(extractionCount()).toBe(count);
+  });
+
   it("keeps every entry when interfaces are hashed in parallel", async () => {
-    const root = await makeRoot({ ...STORE, "src/other/index.ts": "export const answer = 42;\n" });
+    const root = await makeRoot({ ...STORE, "src/other/index.ts": "export const answer = 42;\n", "src/third/index.ts": "export const third = 3;\n" });
     const cacheDir = join(root, ".phoenix");
     await Promise.all([interfaceHash(root, INTERFACE, { cacheDir }), interfaceHash(root, "src/other/index.ts", { cacheDir })]);
     const count = extractionCount();

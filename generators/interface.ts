@@ -10,7 +10,7 @@
  * unchanged interface is answered without loading ts-morph at all.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
@@ -58,12 +58,12 @@ export async function describeInterface(rootDir: string, interfacePath: string, 
 
 async function describeScript(root: string, file: string, cacheDir: string | undefined): Promise<InterfaceDescription> {
   const key = relativePath(root, file);
-  const cached = cacheDir ? await cachedDescription(root, (await readCache(cacheDir)).get(key)) : undefined;
+  const cached = cacheDir ? await cachedDescription(root, heldCache(cacheDir).entries.get(key)) : undefined;
   if (cached) return cached;
   const extraction = await extract(root, file);
   const description = { hash: surfaceHash(extraction), declarations: extraction.declarations };
   // an unresolved relative import is a file whose later creation the cache could not notice
-  if (cacheDir && extraction.complete) await remember(cacheDir, key, { ...description, files: textHashes(extraction.files) });
+  if (cacheDir && extraction.complete) remember(cacheDir, key, { ...description, files: textHashes(extraction.files) });
   return description;
 }
 
@@ -147,10 +147,67 @@ const cacheSchema = z.object({
 const TS_MORPH_VERSION = (createRequire(import.meta.url)("ts-morph/package.json") as { version: string }).version;
 const EXTRACTOR = `phoenix-interface-3 ts-morph@${TS_MORPH_VERSION}`;
 
-/** Interface path -> entry; empty when the cache is missing, corrupt or from another extractor. */
-async function readCache(cacheDir: string): Promise<Map<string, CacheEntry>> {
-  const text = await readFile(join(cacheDir, INTERFACE_CACHE_FILE), "utf8").catch(() => undefined);
-  return text === undefined ? new Map() : parseCache(text, EXTRACTOR);
+/**
+ * The cache as this process holds it. It is read once, and again only when another process has
+ * replaced the file since (a write renames a new file into place, so its inode tells), and new
+ * entries are written behind, the whole cache at a time, at most every WRITE_INTERVAL_MS (or four
+ * times as long as the last write took) and before the process exits. Reading it for every
+ * interface and writing it for every new one made a build of n TypeScript components read and
+ * write it n times: quadratic in n.
+ */
+interface HeldCache {
+  /** Interface path -> entry; empty when the file is missing, corrupt or from another extractor. */
+  entries: Map<string, CacheEntry>;
+  /** Entries not yet written: kept on top when another process's file is read in. */
+  unsaved: Map<string, CacheEntry>;
+  /** The file as this process last read or wrote it. */
+  stamp: string;
+  writing?: Promise<void>;
+  timer?: NodeJS.Timeout;
+  /** When the last write ended (performance.now()), and how long it took. */
+  lastWriteAt: number;
+  lastWriteMs: number;
+}
+
+const WRITE_INTERVAL_MS = 200;
+const held = new Map<string, HeldCache>();
+let cacheWriteCount = 0;
+
+/** How many times this process has written an interface cache file: a write carries every entry made meanwhile. */
+export function cacheWrites(): number {
+  return cacheWriteCount;
+}
+
+function heldCache(cacheDir: string): HeldCache {
+  const file = join(cacheDir, INTERFACE_CACHE_FILE);
+  const stamp = stampOf(file);
+  let cache = held.get(cacheDir);
+  if (!cache) {
+    cache = { entries: new Map(), unsaved: new Map(), stamp: "", lastWriteAt: Number.NEGATIVE_INFINITY, lastWriteMs: 0 };
+    held.set(cacheDir, cache);
+  }
+  if (cache.stamp !== stamp) {
+    const text = unreadable(() => readFileSync(file, "utf8"));
+    cache.entries = text === undefined ? new Map() : parseCache(text, EXTRACTOR);
+    for (const [key, entry] of cache.unsaved) cache.entries.set(key, entry);
+    cache.stamp = stamp;
+  }
+  return cache;
+}
+
+/** What `read` returns, or undefined when it cannot: a cache that cannot be read is an empty one. */
+function unreadable<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which file is there now: a write replaces it with a new inode, whatever its size and time. */
+function stampOf(file: string): string {
+  const stats = unreadable(() => statSync(file));
+  return stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}` : "absent";
 }
 
 function parseCache(text: string, extractor: string): Map<string, CacheEntry> {
@@ -184,17 +241,69 @@ async function cachedDescription(root: string, entry: CacheEntry | undefined): P
   return current.every(Boolean) ? { hash: entry.hash, declarations: entry.declarations } : undefined;
 }
 
-// one write at a time in this process, each re-reading the file, so parallel calls keep each other's entries
-let writes: Promise<void> = Promise.resolve();
-
-function remember(cacheDir: string, key: string, entry: CacheEntry): Promise<void> {
-  writes = writes.then(async () => {
-    const entries = await readCache(cacheDir);
-    entries.set(key, entry);
-    await writeAtomically(join(cacheDir, INTERFACE_CACHE_FILE), serialiseCache(entries, EXTRACTOR));
-  }).catch(() => undefined); // a cache that cannot be written is only a slower next run
-  return writes;
+function remember(cacheDir: string, key: string, entry: CacheEntry): void {
+  const cache = heldCache(cacheDir);
+  cache.entries.set(key, entry);
+  cache.unsaved.set(key, entry);
+  writeSoon(cacheDir, cache);
 }
+
+/** Plans a write, unless one is under way or planned: it takes the new entries along (or plans the next). */
+function writeSoon(cacheDir: string, cache: HeldCache): void {
+  if (cache.writing || cache.timer) return;
+  const wait = cache.lastWriteAt + Math.max(WRITE_INTERVAL_MS, 4 * cache.lastWriteMs) - performance.now();
+  if (wait <= 0) {
+    write(cacheDir, cache);
+    return;
+  }
+  cache.timer = setTimeout(() => {
+    cache.timer = undefined;
+    write(cacheDir, cache);
+  }, wait);
+  // never what keeps a process running: beforeExit writes what is left
+  cache.timer.unref();
+}
+
+function write(cacheDir: string, cache: HeldCache): void {
+  const started = performance.now();
+  cache.writing = (async () => {
+    const file = join(cacheDir, INTERFACE_CACHE_FILE);
+    try {
+      // another process's entries, if it wrote meanwhile, with ours on top
+      const text = serialiseCache(heldCache(cacheDir).entries, EXTRACTOR);
+      cache.unsaved.clear();
+      await writeAtomically(file, text);
+      cacheWriteCount++;
+      cache.stamp = stampOf(file);
+    } catch {
+      // a cache that cannot be written is only a slower next run
+    } finally {
+      cache.writing = undefined;
+      cache.lastWriteAt = performance.now();
+      cache.lastWriteMs = cache.lastWriteAt - started;
+      if (cache.unsaved.size > 0) writeSoon(cacheDir, cache);
+    }
+  })();
+}
+
+/** Writes every entry not yet written, now: what a process does before it exits, and tests before they read the file. */
+export async function interfaceCacheSaved(): Promise<void> {
+  for (;;) {
+    const waiting = [...held].filter(([, cache]) => cache.writing || cache.unsaved.size > 0);
+    if (waiting.length === 0) return;
+    for (const [cacheDir, cache] of waiting) {
+      if (cache.writing) continue;
+      clearTimeout(cache.timer);
+      cache.timer = undefined;
+      write(cacheDir, cache);
+    }
+    await Promise.all(waiting.map(([, cache]) => cache.writing));
+  }
+}
+
+process.on("beforeExit", () => {
+  if ([...held.values()].some((cache) => cache.unsaved.size > 0 && !cache.writing)) void interfaceCacheSaved();
+});
 
 /** Readers see the old cache or the new one, never half of one. */
 async function writeAtomically(file: string, text: string): Promise<void> {
