@@ -234,9 +234,10 @@ class QuickParser {
 
   /** The span from `first` to the end of the last token consumed. */
   private joined(first: Span): Span {
-    return {
-      file: this.file, line: first.line, column: first.column, offset: first.offset, end: this.lastEnd, endLine: this.lastEndLine, endColumn: this.lastEndColumn,
-    };
+    first.end = this.lastEnd;
+    first.endLine = this.lastEndLine;
+    first.endColumn = this.lastEndColumn;
+    return first;
   }
 
   private name(): NameRef {
