@@ -232,7 +232,11 @@ class QuickParser {
 
   // ---- tokens to AST leaves ----
 
-  /** The span from `first` to the end of the last token consumed. */
+  /**
+   * `first` (the span of a construct's first token, made for this and used for nothing else)
+   * stretched to the end of the last token consumed: in place, for a span made per item only to
+   * be copied was a sixth of what parsing allocated.
+   */
   private joined(first: Span): Span {
     first.end = this.lastEnd;
     first.endLine = this.lastEndLine;
