@@ -15,6 +15,7 @@ import { JOURNAL_FILE } from "./build/journal.js";
 import type { CommandInputs } from "./cli/command.js";
 import { planBuild, type Observations, type Plan } from "./plan.js";
 import { isSound, loadProject, type Project } from "./project.js";
+import { climbsOut } from "./paths.js";
 
 export type Observation =
   | { ok: false; project: Project; diagnostics: Diagnostic[] }
@@ -56,7 +57,7 @@ export function observedInputs(dir: string, project: Project): CommandInputs {
     const root = resolve(dir, system.root);
     const container = resolve(root, system.container);
     trees.push(relative(dir, root) || ".");
-    if (relative(root, container).startsWith("..")) trees.push(relative(dir, container) || ".");
+    if (climbsOut(relative(root, container))) trees.push(relative(dir, container) || ".");
   }
   return { trees, files: [LOCK_FILE, BACKUP_FILE, JOURNAL_FILE] };
 }

@@ -8,7 +8,7 @@ describe("displayPath", () => {
     /** How a path was shown before the shortcut for plain paths under cwd. */
     const byRelative = (path: string, cwd: string) => {
       const rel = relative(cwd, resolve(cwd, path));
-      return (rel === "" ? "." : rel.startsWith("..") ? resolve(cwd, path) : rel).split(sep).join("/");
+      return (rel === "" ? "." : /^\.\.(\/|$)/.test(rel.split(sep).join("/")) ? resolve(cwd, path) : rel).split(sep).join("/");
     };
     const segment = fc.constantFrom("a", "b", "specs", ".", "..", "", ".hidden", "x y", "..z");
     const path = fc.tuple(fc.boolean(), fc.array(segment, { maxLength: 5 })).map(([absolute, parts]) => `${absolute ? "/" : ""}${parts.join("/")}`);
@@ -18,5 +18,11 @@ describe("displayPath", () => {
       expect(displayPath(resolve(dir, p), dir)).toBe(byRelative(resolve(dir, p), dir));
       expect(displayPath(`${dir}/${p}`, dir)).toBe(byRelative(`${dir}/${p}`, dir));
     }), { numRuns: 3_000, seed: 11 });
+  });
+
+  it("shows a folder whose name begins with two dots as inside cwd", () => {
+    expect(displayPath("/work/..foo/specs/a.phx", "/work")).toBe("..foo/specs/a.phx");
+    expect(displayPath("..foo/a.phx", "/work")).toBe("..foo/a.phx");
+    expect(displayPath("../a.phx", "/work/specs")).toBe("/work/a.phx");
   });
 });

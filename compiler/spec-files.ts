@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { checkSpecBytes, compareDiagnostics, diagnostic, validateSpecTree, type Diagnostic, type Span, type SpecFile } from "../spec-lang/index.js";
+import { climbsOut } from "./paths.js";
 
 export { findProjectRoot } from "./project-root.js";
 
@@ -101,7 +102,7 @@ export function displayPath(path: string, cwd: string): string {
   // the usual case, a plain path under a plain cwd, without path.relative's work (once per spec file)
   if (isPlainUnder(path, cwd)) return path.slice(cwd.length + 1).split(sep).join("/");
   const rel = relative(cwd, resolve(cwd, path));
-  const shown = rel === "" ? "." : rel.startsWith("..") ? resolve(cwd, path) : rel;
+  const shown = rel === "" ? "." : climbsOut(rel) ? resolve(cwd, path) : rel;
   return shown.split(sep).join("/");
 }
 

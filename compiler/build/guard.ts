@@ -15,6 +15,7 @@ import { BACKUP_FILE, LOCK_FILE } from "../lock/index.js";
 import { protectedChangeNotes } from "../ratchet/rules.js";
 import type { FileChange, GuardResult, Refusal } from "./types.js";
 import type { Workspace } from "./workspace/workspace.js";
+import { climbsOut } from "../paths.js";
 
 /** Files above this size are refused: generated code is small, and a big blob is a mistake. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -39,7 +40,7 @@ export function guardRules(component: Component, ir: Ir, projectDir: string, max
   const root = resolve(projectDir, ir.system.root);
   const inside = (path: string): string | null => {
     const r = relative(root, resolve(projectDir, path)).split(sep).join("/");
-    return r.startsWith("..") || posix.isAbsolute(r) ? null : r;
+    return climbsOut(r) ? null : r;
   };
   const owns = component.owns.map((o) => o.value);
   const protect = ir.system.protect;

@@ -15,6 +15,7 @@ import { normaliseGlob } from "../globs.js";
 import { sha256 } from "../hash.js";
 import { readLock } from "../lock/index.js";
 import { isSound, loadProject } from "../project.js";
+import { climbsOut } from "../paths.js";
 
 export async function run(context: CommandContext): Promise<number> {
   const [file] = context.args as [string];
@@ -24,7 +25,7 @@ export async function run(context: CommandContext): Promise<number> {
   const ir = project.desired;
   const rootDir = join(dir, ir.system.root);
   const path = relative(rootDir, resolve(context.cwd, file)).split(sep).join("/");
-  if (path.startsWith("..") || path === "") throw new UserError(`${file} is outside the root (${ir.system.root}/): phoenix builds only what is in it`);
+  if (climbsOut(path) || path === "") throw new UserError(`${file} is outside the root (${ir.system.root}/): phoenix builds only what is in it`);
   const owner = ir.components.find((c) => picomatch(c.owns.map((o) => normaliseGlob(o.value)), { dot: true })(path));
   const out = (line = "") => context.stdout.write(`${line}\n`);
   if (!owner) {

@@ -7,11 +7,12 @@
  * everywhere but costs time in proportion to the root. `createWorkspace` takes an overlay when
  * the machine can mount one, else a copy.
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import type { Sandbox } from "../sandbox.js";
 import type { FileChange } from "../types.js";
 import { createCopyWorkspace } from "./copy.js";
 import { createOverlayWorkspace, overlayPathsUsable, type OverlayPool } from "./overlay.js";
+import { climbsOut } from "../../paths.js";
 
 export interface Workspace {
   kind: "overlay" | "copy";
@@ -75,7 +76,7 @@ function defaultChoice(): WorkspaceChoice {
 function overlayFits(root: string, parent: string): boolean {
   const inside = (dir: string, outer: string) => {
     const r = relative(outer, dir);
-    return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+    return !climbsOut(r);
   };
   return process.platform === "linux" && !inside(parent, root) && !inside(root, parent) && overlayPathsUsable([root, parent]);
 }
