@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { existsSync, lstatSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { UserError } from "../cli/command.js";
@@ -24,6 +24,11 @@ export interface Confinement {
   readable?: readonly string[];
   /** Other paths the program may write (a question file's folder). */
   writable?: readonly string[];
+  /**
+   * Paths in the user's home (absolute) that the program keeps, writable, at the same names under
+   * the sandbox's private HOME: a vendor CLI's login and settings (`~/.claude`). Those missing are left out.
+   */
+  home?: readonly string[];
   /** Network access; off by default. */
   network: boolean;
   /** Variables the program needs that a container would not inherit (a local program gets them anyway). */
@@ -79,6 +84,7 @@ function bubblewrap(bwrap: string): Sandbox {
         ...(confinement.readable ?? []).flatMap((path) => ["--ro-bind", path, path]),
         ...hiddenByPrivateTmp(confinement).flatMap((path) => ["--ro-bind", path, path]),
         ...[confinement.workspace, ...(confinement.writable ?? [])].flatMap((path) => ["--bind", path, path]),
+        ...(confinement.home ?? []).filter((path) => existsSync(path)).flatMap((path) => ["--bind", path, join(SANDBOX_HOME, basename(path))]),
       ];
       return [
         bwrap, "--die-with-parent", "--unshare-pid", "--new-session",

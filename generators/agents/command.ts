@@ -8,7 +8,8 @@
  */
 import { accessSync, constants } from "node:fs";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { homedir } from "node:os";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { UserError } from "../../compiler/cli/command.js";
 import { runProcess, tail } from "../../compiler/build/process/index.js";
 import { withToolPath } from "../../compiler/build/tool-path.js";
@@ -30,9 +31,10 @@ export function commandAgent(command: string, timeoutMs = DEFAULT_AGENT_TIMEOUT_
 export function claudeCodeAgent(model: string | undefined, env: Readonly<Record<string, string | undefined>>, timeoutMs = DEFAULT_AGENT_TIMEOUT_MS): AgentProvider {
   const claude = findExecutable(env["PHOENIX_CLAUDE_BIN"] ?? "claude", env, "claude-code", "the `claude` CLI (npm install -g @anthropic-ai/claude-code)");
   const argv = [claude, "-p", "--output-format", "json", "--permission-mode", "acceptEdits", ...(model ? ["--model", model] : [])];
+  const home = vendorHome(env, [".claude", ".claude.json"]);
   return {
     label: `claude-code${model ? ` ${JSON.stringify(model)}` : ""}`,
-    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: claudeUsage }),
+    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: claudeUsage, home }),
   };
 }
 
@@ -40,10 +42,20 @@ export function claudeCodeAgent(model: string | undefined, env: Readonly<Record<
 export function codexAgent(model: string | undefined, env: Readonly<Record<string, string | undefined>>, timeoutMs = DEFAULT_AGENT_TIMEOUT_MS): AgentProvider {
   const codex = findExecutable(env["PHOENIX_CODEX_BIN"] ?? "codex", env, "codex", "the `codex` CLI (npm install -g @openai/codex)");
   const argv = [codex, "exec", "--skip-git-repo-check", "--sandbox", "workspace-write", "--json", ...(model ? ["--model", model] : []), "-"];
+  const home = vendorHome(env, [".codex"]);
   return {
     label: `codex${model ? ` ${JSON.stringify(model)}` : ""}`,
-    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: codexUsage }),
+    run: (task) => runProgram({ argv, task, timeoutMs, readUsage: codexUsage, home }),
   };
+}
+
+/**
+ * A vendor CLI's login and settings in the user's home: what it keeps under a sandbox's private
+ * HOME, or it would start logged out.
+ */
+function vendorHome(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string[] {
+  const home = env["HOME"] ?? homedir();
+  return names.map((name) => join(home, name));
 }
 
 /** The absolute path of `name` on PATH (or `name` itself when it is a path); a UserError otherwise. */
@@ -66,6 +78,8 @@ interface ProgramRun {
   timeoutMs: number;
   /** Token usage from the program's output, when it reports it. */
   readUsage?: (stdout: string) => { input: number; output: number } | undefined;
+  /** What of the user's home the program keeps in a sandbox (see Confinement.home). */
+  home?: readonly string[];
 }
 
 async function runProgram(run: ProgramRun): Promise<AgentResult> {
@@ -88,9 +102,11 @@ interface ProgramFiles {
   question: string;
 }
 
-async function runWithFiles({ argv, task, timeoutMs, readUsage }: ProgramRun, files: ProgramFiles): Promise<AgentResult> {
+async function runWithFiles({ argv, task, timeoutMs, readUsage, home }: ProgramRun, files: ProgramFiles): Promise<AgentResult> {
+  // the program's own folder stays readable, also under a private /tmp
+  const program = isAbsolute(argv[0]!) ? [dirname(argv[0]!)] : [];
   const confined = task.sandbox.wrap(argv, {
-    workspace: task.runDir, readable: task.readable, writable: [dirname(files.question)], network: true,
+    workspace: task.runDir, readable: [...task.readable, ...program], writable: [dirname(files.question)], network: true, ...(home && { home }),
   });
   const result = await runProcess({
     argv: confined, cwd: task.runDir, input: `${task.context}\n${PROGRAM_AGENT_NOTE}\n`, timeoutMs,

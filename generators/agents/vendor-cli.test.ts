@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { calcCode, calcProject } from "../../fixtures/build-project.js";
 import { runPhoenix, tempDir } from "../../fixtures/run-phoenix.js";
@@ -54,6 +55,32 @@ describe("vendor CLI agents, headless", () => {
     expect(await readFile(codex.record, "utf8")).toMatch(/^args: exec --skip-git-repo-check --sandbox workspace-write --json -\n/);
     const [entry] = parseJournal(await readFile(join(dir, ".phoenix", "journal.jsonl"), "utf8")).entries;
     expect(entry).toMatchObject({ outcome: "green", agent: "codex", tokens: { input: 1200, output: 70 } });
+  });
+
+  it("claude-code under bubblewrap: keeps its login from the user's home, and nothing else of it", async () => {
+    const home = await tempDir("phoenix-home-");
+    await mkdir(join(home, ".claude"));
+    await writeFile(join(home, ".claude", "credentials.json"), "the user's login\n");
+    // a program under /tmp, which the sandbox's private /tmp would hide but for its own folder
+    const bin = await tempDir("phoenix-fake-claude-");
+    await writeFile(join(bin, "claude"), `#!/bin/sh
+cat "$HOME/.claude/credentials.json" > "$HOME/.claude/seen"
+echo "the CLI's session" > "$HOME/.claude/session"
+echo stray > "$HOME/stray"
+mkdir -p src/extra
+cat > src/extra/index.js <<'EOF'
+${calcCode.extra["src/extra/index.js"].trim()}
+EOF
+echo '{"type":"result","subtype":"success","is_error":false,"result":"Done.","usage":{"input_tokens":1,"output_tokens":1}}'
+`);
+    await chmod(join(bin, "claude"), 0o755);
+    const dir = await calcProject({});
+    const run = await runPhoenix(["build", "extra", "--agent", "claude-code", "--sandbox", "bwrap"], { cwd: dir, env: { PATH: path(bin), HOME: home } });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(await readFile(join(home, ".claude", "seen"), "utf8")).toBe("the user's login\n");
+    expect(await readFile(join(home, ".claude", "session"), "utf8")).toBe("the CLI's session\n");
+    // the rest of HOME is the sandbox's own
+    expect(existsSync(join(home, "stray"))).toBe(false);
   });
 
   it("says which executable is missing before any node starts", async () => {
