@@ -278,6 +278,14 @@ function table(results: Results): string {
 
 async function main(): Promise<void> {
   if (!existsSync(phoenix)) throw new Error("run `npm run build` first");
+  // ninja is the reference; without it nothing can be compared, so say so before a 15-minute run
+  try {
+    execFileSync("ninja", ["--version"], { stdio: "ignore" });
+  } catch {
+    process.stderr.write("npm run bench compares phoenix with ninja, which is not installed: apt-get install -y ninja-build\n");
+    process.exitCode = 1;
+    return;
+  }
   const sizes: SizeResult[] = [];
   for (const size of SIZES) sizes.push(await benchSize(size));
   const parse = await benchParse();
